@@ -1,0 +1,17 @@
+"""`python -m services.audit`: JSON logs, then uvicorn serving the audit app."""
+
+import uvicorn
+
+from services.audit.bootstrap import AuditSettings, bootstrap
+from shared import logs
+
+
+def main() -> None:
+    settings = AuditSettings()
+    logs.configure("audit", settings.log_level)
+    # log_config=None keeps uvicorn from replacing the JSON handler configured above.
+    uvicorn.run(bootstrap(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

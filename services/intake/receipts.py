@@ -1,0 +1,36 @@
+"""Audit records for what intake accepted or refused: identifiers and codes, never the payload."""
+
+from uuid import uuid4
+
+from services.intake.validation import Rejection
+from shared.audit_records import AuditKind, AuditRecord, digests, record_id_for
+from shared.events import Envelope
+
+SERVICE = "intake"
+
+
+def received_record(event: Envelope) -> AuditRecord:
+    return AuditRecord(
+        record_id=record_id_for(AuditKind.EVENT_RECEIVED, event.event_id),
+        kind=AuditKind.EVENT_RECEIVED,
+        service=SERVICE,
+        case_id=event.case_id,
+        event_id=event.event_id,
+        event_type=event.event_type,
+        correlation_id=event.correlation_id,
+        source_agency=event.source.agency,
+        field_digests=digests(event.payload.model_dump(mode="json")),
+        outcome="accepted",
+    )
+
+
+def rejected_record(rejection: Rejection) -> AuditRecord:
+    """Each refusal is its own fact (a fresh id); its reason is a code, the fields are names only."""
+    return AuditRecord(
+        record_id=record_id_for(AuditKind.EVENT_REJECTED, uuid4()),
+        kind=AuditKind.EVENT_REJECTED,
+        service=SERVICE,
+        event_type=rejection.event_type,
+        fields_withheld=sorted({e["field"] for e in rejection.errors if e["field"]}),
+        outcome=rejection.reason,
+    )

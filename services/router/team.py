@@ -1,0 +1,49 @@
+"""A case team as the router keeps it: the responsible case manager and the members by role."""
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.deliveries import Recipient
+from shared.events import Envelope
+from shared.payloads import CaseManagerAssigned, Practitioner, TeamMemberJoined, TeamMemberLeft
+from shared.roles import Role
+
+
+class CaseTeam(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_manager: Practitioner | None = None
+    members: dict[str, Recipient] = {}
+
+    def recipients(self) -> list[Recipient]:
+        """Everyone on the team, once each; the case manager speaks as case manager."""
+        people = dict(self.members)
+        if self.case_manager is not None:
+            people[self.case_manager.id] = _recipient(self.case_manager, Role.CASE_MANAGER)
+        return sorted(people.values(), key=lambda r: (r.role != Role.CASE_MANAGER, r.role, r.practitioner_id))
+
+
+def apply(team: CaseTeam, event: Envelope) -> CaseTeam:
+    """The team after a team event; any other event leaves it as it is."""
+    payload = event.payload
+    if isinstance(payload, CaseManagerAssigned):
+        return team.model_copy(update={"case_manager": payload.practitioner})
+    if isinstance(payload, TeamMemberJoined):
+        member = _recipient(payload.practitioner, payload.role)
+        return team.model_copy(update={"members": {**team.members, member.practitioner_id: member}})
+    if isinstance(payload, TeamMemberLeft):
+        members = {k: v for k, v in team.members.items() if k != payload.practitioner_id}
+        manager = team.case_manager
+        if manager is not None and manager.id == payload.practitioner_id:
+            manager = None
+        return team.model_copy(update={"members": members, "case_manager": manager})
+    return team
+
+
+def _recipient(practitioner: Practitioner, role: Role) -> Recipient:
+    return Recipient(
+        practitioner_id=practitioner.id,
+        name=practitioner.name,
+        email=practitioner.email,
+        agency=practitioner.agency,
+        role=role,
+    )

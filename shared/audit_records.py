@@ -1,0 +1,64 @@
+"""Audit records: one per fact (event received or rejected, sharing decision, email outcome).
+
+They carry identifiers, field names and SHA-256 digests of field content, never the content itself,
+so the audit trail can prove what was shared without becoming a second copy of personal data.
+"""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class AuditKind(StrEnum):
+    EVENT_RECEIVED = "event.received"
+    EVENT_REJECTED = "event.rejected"
+    SHARING_DECIDED = "sharing.decided"
+    TEAM_UPDATED = "team.updated"
+    EMAIL_SENT = "email.sent"
+    EMAIL_FAILED = "email.failed"
+    EMAIL_DEAD_LETTERED = "email.dead_lettered"
+
+
+class AuditRecord(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    record_id: UUID
+    """Stable per fact, so a redelivered record can be recognised."""
+    kind: AuditKind
+    recorded_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    service: str
+    case_id: str | None = None
+    event_id: UUID | None = None
+    event_type: str | None = None
+    correlation_id: str | None = None
+    source_agency: str | None = None
+    recipient_id: str | None = None
+    recipient_role: str | None = None
+    recipient_agency: str | None = None
+    rule: str | None = None
+    field_digests: dict[str, str] = Field(default_factory=dict)
+    """Field name -> SHA-256 of its canonical JSON value, for the fields received or shared."""
+    fields_withheld: list[str] = Field(default_factory=list)
+    outcome: str | None = None
+    """A reason or status code, never free text that could carry personal data."""
+
+
+def record_id_for(kind: AuditKind, *parts: object) -> UUID:
+    return uuid5(NAMESPACE_URL, "drr:audit:" + ":".join([kind.value, *map(str, parts)]))
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+def digests(fields: dict[str, Any]) -> dict[str, str]:
+    return {name: digest(value) for name, value in fields.items()}

@@ -1,0 +1,79 @@
+"""The event envelope: the one wire contract agency systems publish and every service reads.
+
+An event is an envelope whose `event_type` picks its payload model from the catalogue in payloads.py.
+Parse with `parse_event` / `parse_event_json`; serialise with `model_dump_json` at the edges only.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Union
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, create_model, field_validator
+
+from shared.payloads import PAYLOADS, Payload
+from shared.roles import Agency
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agency: Agency
+    system: str = Field(min_length=1, max_length=100)
+
+
+class Identifier(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: str = Field(min_length=1, max_length=50)
+    value: str = Field(min_length=1, max_length=200)
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    identifiers: list[Identifier] = Field(min_length=1)
+
+
+class Envelope(BaseModel):
+    """Fields common to every event; `payload` is typed per event type by the subclasses below."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: UUID = Field(default_factory=uuid4)
+    event_type: str
+    version: int = Field(default=1, ge=1)
+    occurred_at: AwareDatetime
+    source: Source
+    case_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")
+    person: Person
+    correlation_id: str | None = Field(default=None, max_length=200)
+    payload: Payload
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _store_as_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+
+def _typed_envelope(event_type: str, payload: type[Payload]) -> type[Envelope]:
+    name = payload.__name__ + "Event"
+    fields: dict[str, Any] = {"event_type": (Literal[event_type], ...), "payload": (payload, ...)}
+    return create_model(name, __base__=Envelope, **fields)
+
+
+EVENT_MODELS: dict[str, type[Envelope]] = {t: _typed_envelope(t, p) for t, p in PAYLOADS.items()}
+Event = Annotated[Union[tuple(EVENT_MODELS.values())], Field(discriminator="event_type")]  # type: ignore[valid-type]  # noqa: UP007
+_EVENT: TypeAdapter[Envelope] = TypeAdapter(Event)
+
+
+def parse_event(data: object) -> Envelope:
+    """Validate a decoded JSON object into the envelope subclass its `event_type` names."""
+    return _EVENT.validate_python(data)
+
+
+def parse_event_json(raw: str | bytes) -> Envelope:
+    return _EVENT.validate_json(raw)
+
+
+def event_json_schema() -> dict[str, Any]:
+    return _EVENT.json_schema()

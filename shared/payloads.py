@@ -1,0 +1,117 @@
+"""Payload models, one per event type; every field names its sensitivity class (see sensitivity.py)."""
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+from shared.roles import Agency, Role
+from shared.sensitivity import Sensitivity, classed
+
+I, O, R, C = Sensitivity.IDENTITY, Sensitivity.OPERATIONAL, Sensitivity.RISK, Sensitivity.CLINICAL
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Practitioner(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    email: EmailStr
+    agency: Agency
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class TriggerType(StrEnum):
+    BEREAVEMENT = "bereavement"
+    COMMUNITY_REJECTION = "community_rejection"
+    MENTAL_HEALTH_DETERIORATION = "mental_health_deterioration"
+    RELATIONSHIP_BREAKDOWN = "relationship_breakdown"
+    LOSS_OF_WORK_OR_HOUSING = "loss_of_work_or_housing"
+    CONTACT_WITH_EXTREMIST_NETWORK = "contact_with_extremist_network"
+    SUBSTANCE_USE = "substance_use"
+    OTHER = "other"
+
+
+class CaseOpened(Payload):
+    programme: str = classed(O, min_length=1)
+    referral_agency: Agency = classed(O)
+
+
+class CaseManagerAssigned(Payload):
+    practitioner: Practitioner = classed(I)
+
+
+class TeamMemberJoined(Payload):
+    practitioner: Practitioner = classed(I)
+    role: Role = classed(O)
+
+
+class TeamMemberLeft(Payload):
+    practitioner_id: str = classed(I, min_length=1)
+
+
+class ReleaseScheduled(Payload):
+    release_date: date = classed(O)
+    establishment: str = classed(O, min_length=1)
+    licence_conditions: list[str] = classed(O, default_factory=list)
+    treatment_in_custody: str | None = classed(C, default=None)
+    medication: str | None = classed(C, default=None)
+    residual_risk: str | None = classed(R, default=None)
+
+
+class TriggerReported(Payload):
+    trigger_type: TriggerType = classed(O)
+    severity: Severity = classed(O)
+    observed_at: AwareDatetime = classed(O)
+    description: str = classed(R, min_length=1)
+    clinical_notes: str | None = classed(C, default=None)
+
+
+class AppointmentMissed(Payload):
+    appointment_id: str = classed(O, min_length=1)
+    appointment_type: str = classed(O, min_length=1)
+    agency: Agency = classed(O)
+    scheduled_at: AwareDatetime = classed(O)
+    reason: str | None = classed(O, default=None)
+
+
+class PanelAction(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    owner_role: Role
+    description: str = Field(min_length=1)
+    due_date: date
+
+
+class PanelDecision(Payload):
+    panel_date: date = classed(O)
+    decision: str = classed(O, min_length=1)
+    rationale: str = classed(R, min_length=1)
+    actions: list[PanelAction] = classed(O, default_factory=list)
+    next_review_date: date | None = classed(O, default=None)
+
+
+PAYLOADS: dict[str, type[Payload]] = {
+    "case.opened": CaseOpened,
+    "case_manager.assigned": CaseManagerAssigned,
+    "team.member_joined": TeamMemberJoined,
+    "team.member_left": TeamMemberLeft,
+    "release.scheduled": ReleaseScheduled,
+    "trigger.reported": TriggerReported,
+    "appointment.missed": AppointmentMissed,
+    "panel.decision": PanelDecision,
+}
+"""The event catalogue: event type -> payload model. Names are `noun.past_participle`."""
+
+TEAM_EVENTS = frozenset({"case_manager.assigned", "team.member_joined", "team.member_left"})
+"""Events that change who is on a case team rather than telling the team something."""

@@ -1,0 +1,41 @@
+"""Topic names and partition counts. Every topic is created explicitly (deploy), never auto-created.
+
+A faust table's changelog must have as many partitions as the table's source topic, so both use
+PARTITIONS. Keys are case ids everywhere, so one case's messages stay in order on one partition.
+"""
+
+EVENTS = "drr.events"
+"""Accepted agency events (intake -> router)."""
+DELIVERIES = "drr.deliveries"
+"""One redacted message per recipient (router -> notifier)."""
+AUDIT = "drr.audit"
+"""Audit records from every service (-> audit)."""
+DEAD_LETTERS = "drr.dead-letters"
+"""Messages a service could not process or deliver, with the error, for an operator."""
+
+ROUTER_APP_ID = "drr-router"
+NOTIFIER_APP_ID = "drr-notifier"
+CASE_TEAMS_TABLE = "case_teams"
+CASE_TEAMS_CHANGELOG = f"{ROUTER_APP_ID}-{CASE_TEAMS_TABLE}-changelog"
+"""Faust's name for the router's case-team table changelog (compacted)."""
+
+PARTITIONS = 4
+
+
+def faust_leader_topic(app_id: str) -> str:
+    """Faust's own assignor topic; created here too, since the broker auto-creates nothing."""
+    return f"{app_id}-__assignor-__leader"
+
+
+ALL: dict[str, int] = {
+    EVENTS: PARTITIONS,
+    DELIVERIES: PARTITIONS,
+    AUDIT: PARTITIONS,
+    DEAD_LETTERS: 1,
+    CASE_TEAMS_CHANGELOG: PARTITIONS,
+    faust_leader_topic(ROUTER_APP_ID): 1,
+    faust_leader_topic(NOTIFIER_APP_ID): 1,
+}
+"""Every topic the system uses -> its partition count."""
+
+COMPACTED = frozenset({CASE_TEAMS_CHANGELOG})
