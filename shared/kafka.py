@@ -37,7 +37,7 @@ async def create_topics(bootstrap: str, replication: int = 1) -> list[str]:
         ]
         if wanted:
             await admin.create_topics(wanted)
-        log.info("topics ready", extra={"created": [t.name for t in wanted]})
+        log.info("topics ready", extra={"topics_created": [t.name for t in wanted]})
         return [t.name for t in wanted]
     finally:
         await admin.close()

@@ -8,7 +8,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 from shared.roles import Agency, Role
 from shared.sensitivity import Sensitivity, classed
 
-I, O, R, C = Sensitivity.IDENTITY, Sensitivity.OPERATIONAL, Sensitivity.RISK, Sensitivity.CLINICAL
+IDENTITY, OPERATIONAL, RISK, CLINICAL = (
+    Sensitivity.IDENTITY,
+    Sensitivity.OPERATIONAL,
+    Sensitivity.RISK,
+    Sensitivity.CLINICAL,
+)
 
 
 class Payload(BaseModel):
@@ -43,46 +48,46 @@ class TriggerType(StrEnum):
 
 
 class CaseOpened(Payload):
-    programme: str = classed(O, min_length=1)
-    referral_agency: Agency = classed(O)
+    programme: str = classed(OPERATIONAL, min_length=1)
+    referral_agency: Agency = classed(OPERATIONAL)
 
 
 class CaseManagerAssigned(Payload):
-    practitioner: Practitioner = classed(I)
+    practitioner: Practitioner = classed(IDENTITY)
 
 
 class TeamMemberJoined(Payload):
-    practitioner: Practitioner = classed(I)
-    role: Role = classed(O)
+    practitioner: Practitioner = classed(IDENTITY)
+    role: Role = classed(OPERATIONAL)
 
 
 class TeamMemberLeft(Payload):
-    practitioner_id: str = classed(I, min_length=1)
+    practitioner_id: str = classed(IDENTITY, min_length=1)
 
 
 class ReleaseScheduled(Payload):
-    release_date: date = classed(O)
-    establishment: str = classed(O, min_length=1)
-    licence_conditions: list[str] = classed(O, default_factory=list)
-    treatment_in_custody: str | None = classed(C, default=None)
-    medication: str | None = classed(C, default=None)
-    residual_risk: str | None = classed(R, default=None)
+    release_date: date = classed(OPERATIONAL)
+    establishment: str = classed(OPERATIONAL, min_length=1)
+    licence_conditions: list[str] = classed(OPERATIONAL, default_factory=list)
+    treatment_in_custody: str | None = classed(CLINICAL, default=None)
+    medication: str | None = classed(CLINICAL, default=None)
+    residual_risk: str | None = classed(RISK, default=None)
 
 
 class TriggerReported(Payload):
-    trigger_type: TriggerType = classed(O)
-    severity: Severity = classed(O)
-    observed_at: AwareDatetime = classed(O)
-    description: str = classed(R, min_length=1)
-    clinical_notes: str | None = classed(C, default=None)
+    trigger_type: TriggerType = classed(OPERATIONAL)
+    severity: Severity = classed(OPERATIONAL)
+    observed_at: AwareDatetime = classed(OPERATIONAL)
+    description: str = classed(RISK, min_length=1)
+    clinical_notes: str | None = classed(CLINICAL, default=None)
 
 
 class AppointmentMissed(Payload):
-    appointment_id: str = classed(O, min_length=1)
-    appointment_type: str = classed(O, min_length=1)
-    agency: Agency = classed(O)
-    scheduled_at: AwareDatetime = classed(O)
-    reason: str | None = classed(O, default=None)
+    appointment_id: str = classed(OPERATIONAL, min_length=1)
+    appointment_type: str = classed(OPERATIONAL, min_length=1)
+    agency: Agency = classed(OPERATIONAL)
+    scheduled_at: AwareDatetime = classed(OPERATIONAL)
+    reason: str | None = classed(OPERATIONAL, default=None)
 
 
 class PanelAction(BaseModel):
@@ -94,11 +99,11 @@ class PanelAction(BaseModel):
 
 
 class PanelDecision(Payload):
-    panel_date: date = classed(O)
-    decision: str = classed(O, min_length=1)
-    rationale: str = classed(R, min_length=1)
-    actions: list[PanelAction] = classed(O, default_factory=list)
-    next_review_date: date | None = classed(O, default=None)
+    panel_date: date = classed(OPERATIONAL)
+    decision: str = classed(OPERATIONAL, min_length=1)
+    rationale: str = classed(RISK, min_length=1)
+    actions: list[PanelAction] = classed(OPERATIONAL, default_factory=list)
+    next_review_date: date | None = classed(OPERATIONAL, default=None)
 
 
 PAYLOADS: dict[str, type[Payload]] = {

@@ -7,13 +7,13 @@ import asyncio
 import base64
 import os
 import signal
-import socket
+import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy.local.processes import Process, wait_until
+from deploy.local.processes import Process, port_open, wait_until
 from shared.kafka import create_topics
 
 KAFKA_DIR = Path(__file__).resolve().parents[1] / "kafka"
@@ -44,7 +44,7 @@ class KafkaNode:
         process = Process("kafka", self._java_argv("kafka.Kafka", str(properties)), self.home / "kafka.log")
         process.start()
         self.pid_file.write_text(str(process.pid))
-        wait_until(lambda: _listening(self.port), timeout_s, "kafka", process.alive)
+        wait_until(lambda: port_open(self.port), timeout_s, "kafka", process.alive)
         asyncio.run(_retrying_create_topics(self.bootstrap, timeout_s))
         return process
 
@@ -74,19 +74,11 @@ class KafkaNode:
         return ["java", heap, logging, "-cp", f"{LIB}/*", main, *args]
 
     def _java(self, main: str, *args: str) -> None:
-        import subprocess
-
         subprocess.run(self._java_argv(main, *args), check=True, capture_output=True)
 
 
 def _cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _running(pid: int) -> bool:

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import time
 import urllib.request
@@ -23,8 +24,12 @@ class Process:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.popen = subprocess.Popen(
-                list(self.argv), stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd,
-                env={**os.environ, **self.env}, start_new_session=True,
+                list(self.argv),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.cwd,
+                env={**os.environ, **self.env},
+                start_new_session=True,
             )
         return self
 
@@ -47,7 +52,9 @@ class Process:
             self.popen.wait(10)
 
 
-def wait_until(check: Callable[[], bool], timeout_s: float, what: str, alive: Callable[[], bool] = lambda: True) -> None:
+def wait_until(
+    check: Callable[[], bool], timeout_s: float, what: str, alive: Callable[[], bool] = lambda: True
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if check():
@@ -56,6 +63,12 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str, alive: Ca
             raise RuntimeError(f"{what}: the process exited while starting")
         time.sleep(0.2)
     raise TimeoutError(f"{what}: not ready after {timeout_s:.0f}s")
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def http_ok(url: str) -> bool:

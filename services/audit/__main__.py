@@ -10,7 +10,7 @@ def main() -> None:
     settings = AuditSettings()
     logs.configure("audit", settings.log_level)
     # log_config=None keeps uvicorn from replacing the JSON handler configured above.
-    uvicorn.run(bootstrap(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(bootstrap(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
 if __name__ == "__main__":

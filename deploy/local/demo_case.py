@@ -1,0 +1,102 @@
+"""A realistic case history, as agency systems would publish it: used by the demo, the end-to-end
+test and the benchmark. Names and addresses are invented; example.org domains never resolve."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+PERSON = {"identifiers": [{"type": "nomis", "value": "A1234BC"}, {"type": "pnc", "value": "2019/0012345X"}]}
+
+
+def practitioner(pid: str, name: str, agency: str) -> dict[str, str]:
+    email = name.lower().replace(" ", ".") + f"@{agency.replace('_', '-')}.example.org"
+    return {"id": pid, "name": name, "email": email, "agency": agency}
+
+
+CASE_MANAGER = practitioner("p-cm-1", "Sam Okafor", "probation")
+MEMBERS = {
+    "probation": practitioner("p-prob-2", "Jo Lindqvist", "probation"),
+    "police": practitioner("p-pol-3", "Ana Ferreira", "police"),
+    "mental_health": practitioner("p-mh-4", "Dr Lena Novak", "mental_health"),
+}
+FORMER_MEMBER = practitioner("p-fam-5", "Rui Costa", "family_support")
+"""Joins and leaves the team before anything is shared: must receive nothing."""
+
+CLINICAL_NOTES = "Reports low mood and disturbed sleep since the funeral; sertraline dose under review."
+TREATMENT = "Weekly CBT sessions with the in-reach team since 2025."
+MEDICATION = "Sertraline 100 mg daily."
+
+
+def case_history(case_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Case opened, manager and team, release, a trigger with clinical notes, a missed appointment, a panel."""
+    now = now or datetime.now(UTC)
+    day = timedelta(days=1)
+
+    def event(event_type: str, agency: str, payload: dict[str, Any], at: datetime = now) -> dict[str, Any]:
+        return {
+            "event_type": event_type,
+            "occurred_at": at.isoformat(),
+            "source": {"agency": agency, "system": f"{agency}-case-system"},
+            "case_id": case_id,
+            "person": PERSON,
+            "correlation_id": f"demo-{case_id}",
+            "payload": payload,
+        }
+
+    return [
+        event("case.opened", "probation", {"programme": "DRR", "referral_agency": "prison"}),
+        event("case_manager.assigned", "probation", {"practitioner": CASE_MANAGER}),
+        *[
+            event("team.member_joined", role, {"practitioner": p, "role": role})
+            for role, p in MEMBERS.items()
+        ],
+        event("team.member_joined", "family_support", {"practitioner": FORMER_MEMBER, "role": "family_support"}),
+        event("team.member_left", "family_support", {"practitioner_id": FORMER_MEMBER["id"]}),
+        event(
+            "release.scheduled",
+            "prison",
+            {
+                "release_date": (now + 28 * day).date().isoformat(),
+                "establishment": "HMP Example",
+                "licence_conditions": ["Reside at approved premises", "No contact with named associates"],
+                "treatment_in_custody": TREATMENT,
+                "medication": MEDICATION,
+                "residual_risk": "Medium; heightened around family conflict.",
+            },
+        ),
+        event(
+            "trigger.reported",
+            "probation",
+            {
+                "trigger_type": "bereavement",
+                "severity": "high",
+                "observed_at": (now - day).isoformat(),
+                "description": "Father died last week; withdrawn at supervision, missed mosque visit.",
+                "clinical_notes": CLINICAL_NOTES,
+            },
+        ),
+        event(
+            "appointment.missed",
+            "probation",
+            {
+                "appointment_id": f"{case_id}-appt-7",
+                "appointment_type": "supervision",
+                "agency": "probation",
+                "scheduled_at": (now - 2 * day).isoformat(),
+                "reason": "No contact; phone switched off.",
+            },
+        ),
+        event(
+            "panel.decision",
+            "panel",
+            {
+                "panel_date": now.date().isoformat(),
+                "decision": "Increase contact to twice weekly for four weeks.",
+                "rationale": "Bereavement and missed supervision raise the risk of withdrawal.",
+                "actions": [
+                    {"owner_role": "case_manager", "description": "Home visit", "due_date": (now + 3 * day).date().isoformat()},
+                    {"owner_role": "mental_health", "description": "Review medication", "due_date": (now + 7 * day).date().isoformat()},
+                ],
+                "next_review_date": (now + 28 * day).date().isoformat(),
+            },
+        ),
+    ]

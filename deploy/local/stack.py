@@ -1,0 +1,96 @@
+"""The whole system on one machine: Kafka, the SMTP mail sink and the four services, each started as
+its own process, checked healthy, and stopped by PID (SIGTERM, then SIGKILL after a grace period).
+
+Used by `make run` (deploy/local/run.py), the end-to-end tests and the benchmark.
+"""
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deploy.local.kafka import KafkaNode
+from deploy.local.processes import Process, http_ok, port_open, wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Ports:
+    kafka: int = 9092
+    controller: int = 9093
+    intake: int = 8001
+    router: int = 8002
+    notifier: int = 8003
+    audit: int = 8004
+    smtp: int = 8025
+
+
+@dataclass
+class Stack:
+    var_dir: Path
+    ports: Ports = Ports()
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: list[Process] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.kafka = KafkaNode(self.var_dir / "kafka", self.ports.kafka, self.ports.controller)
+
+    @property
+    def maildir(self) -> Path:
+        return self.var_dir / "mail"
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{getattr(self.ports, service)}"
+
+    def env(self) -> dict[str, str]:
+        p = self.ports
+        return {
+            "DRR_KAFKA_BOOTSTRAP": self.kafka.bootstrap,
+            "DRR_INTAKE_PORT": str(p.intake),
+            "DRR_ROUTER_PORT": str(p.router),
+            "DRR_NOTIFIER_PORT": str(p.notifier),
+            "DRR_NOTIFIER_SMTP_PORT": str(p.smtp),
+            "DRR_AUDIT_PORT": str(p.audit),
+            "DRR_AUDIT_DB_PATH": str(self.var_dir / "audit.sqlite3"),
+            "DRR_MAILSINK_PORT": str(p.smtp),
+            "DRR_MAILSINK_MAILDIR": str(self.maildir),
+            **self.extra_env,
+        }
+
+    def start(self, timeout_s: float = 120) -> None:
+        self.kafka.start()
+        try:
+            for name, module in SERVICES:
+                process = self._python(name, module)
+                wait_until(self._readiness(name), timeout_s, name, process.alive)
+        except Exception:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+        self.processes.clear()
+        self.kafka.stop()
+
+    def _python(self, name: str, module: str) -> Process:
+        log = self.var_dir / "logs" / f"{name}.log"
+        process = Process(name, [sys.executable, "-m", module], log, self.env(), REPO).start()
+        self.processes.append(process)
+        return process
+
+    def _readiness(self, name: str) -> Callable[[], bool]:
+        if name == "mailsink":
+            return lambda: port_open(self.ports.smtp)
+        return lambda: http_ok(f"{self.url(name)}/healthz")
+
+
+SERVICES = [
+    ("mailsink", "deploy.local.mailsink"),
+    ("audit", "services.audit"),
+    ("router", "services.router"),
+    ("notifier", "services.notifier"),
+    ("intake", "services.intake"),
+]
+"""Started in this order (consumers before the producer that feeds them), stopped in reverse."""

@@ -1,0 +1,110 @@
+"""The SMTP edge: the `Mailer` port the core depends on, and its aiosmtplib implementation.
+
+Send errors come in two kinds, because the retry decision is all the core needs to know:
+
+    MailError                 the server did not take the message
+     ├── TransientMailError   worth another try later
+     └── PermanentMailError   another try cannot help; give up at once
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Protocol
+
+import aiosmtplib
+from aiosmtplib import SMTPException, SMTPRecipientsRefused, SMTPResponseException
+
+
+class MailError(Exception):
+    """`reason` is a code ("smtp_550", "timeout"), never the server's text: that can echo addresses."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransientMailError(MailError):
+    """4xx replies (mailbox busy, greylisted, server short of resources), refused or dropped
+    connections and timeouts: the server or the network may well be fine a little later."""
+
+
+class PermanentMailError(MailError):
+    """5xx replies (no such mailbox, rejected as policy, authentication refused) and features the server
+    lacks (STARTTLS, SMTPUTF8): the same message to the same server will fail the same way."""
+
+
+class Mailer(Protocol):
+    async def send(
+        self, *, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]
+    ) -> None:
+        """Hand one plain-text message to the mail system; raise a MailError subclass if it refuses."""
+
+
+def compose(
+    *, sender: str, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = message_id
+    for name, value in headers.items():
+        message[name] = value
+    message.set_content(body)
+    return message
+
+
+def classify(exc: SMTPException | OSError) -> MailError:
+    """Transient or permanent, by SMTP reply code where there is one (checked first: a refused
+    greeting is both a reply and a connection error)."""
+    if isinstance(exc, SMTPResponseException):
+        return _by_code(exc.code)
+    if isinstance(exc, SMTPRecipientsRefused):
+        codes = [refusal.code for refusal in exc.recipients]
+        return _by_code(max(codes, default=550))
+    if isinstance(exc, TimeoutError):
+        return TransientMailError("timeout")
+    if isinstance(exc, OSError):  # refused, reset, disconnected, unreachable
+        return TransientMailError("connection")
+    return PermanentMailError("unsupported")
+
+
+def _by_code(code: int) -> MailError:
+    if 400 <= code < 500:
+        return TransientMailError(f"smtp_{code}")
+    return PermanentMailError(f"smtp_{code}")
+
+
+@dataclass(frozen=True)
+class SmtpMailer:
+    """One connection per message: simple and robust; pool connections if volume ever calls for it."""
+
+    host: str
+    port: int
+    sender: str
+    timeout_s: float = 10.0
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = False
+
+    async def send(
+        self, *, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]
+    ) -> None:
+        message = compose(
+            sender=self.sender, to=to, subject=subject, body=body, message_id=message_id, headers=headers
+        )
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self.host,
+                port=self.port,
+                timeout=self.timeout_s,
+                username=self.username,
+                password=self.password,
+                start_tls=self.starttls,
+            )
+        except (SMTPException, OSError) as exc:
+            raise classify(exc) from exc

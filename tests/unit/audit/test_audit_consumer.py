@@ -1,0 +1,156 @@
+"""The consumer without a broker: parsing, storing, and the store-then-commit loop over a fake Kafka."""
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from aiokafka import ConsumerRecord
+from aiokafka.errors import CommitFailedError, KafkaConnectionError
+from prometheus_client import REGISTRY
+
+from services.audit.adapters import Ledger
+from services.audit.consumer import AuditConsumer, Message, parse, store
+from shared.audit_records import AuditRecord
+
+DEADLINE_S = 5.0
+
+
+def _record(case_id: str = "case-1") -> AuditRecord:
+    fields = {"record_id": uuid4(), "kind": "email.sent", "service": "t", "case_id": case_id}
+    return AuditRecord.model_validate(fields)
+
+
+def _message(value: bytes | None, offset: int = 0) -> Message:
+    return ConsumerRecord("drr.audit", 2, offset, 0, 0, b"case-1", value, None, 6, len(value or b""), [])
+
+
+def _sample(name: str) -> float:
+    return REGISTRY.get_sample_value(name) or 0.0
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    return Ledger.open(tmp_path / "audit.sqlite3")
+
+
+def test_parse_reads_an_audit_record() -> None:
+    record = _record()
+    assert parse(_message(record.model_dump_json().encode())) == record
+
+
+@pytest.mark.parametrize("value", [b"not json", b'{"kind": "email.sent"}', None, b'{"secret": "Jane Doe"}'])
+def test_parse_skips_what_is_not_a_record_logging_no_content(
+    value: bytes | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = _sample("drr_audit_unparseable_records_total")
+    with caplog.at_level(logging.WARNING, logger="services.audit.consumer"):
+        assert parse(_message(value, offset=41)) is None
+    assert _sample("drr_audit_unparseable_records_total") == before + 1
+    [logged] = caplog.records
+    where = (logged.topic, logged.partition, logged.offset)  # type: ignore[attr-defined]
+    assert where == ("drr.audit", 2, 41) and logged.error == "ValidationError"  # type: ignore[attr-defined]
+    assert "Jane" not in repr(logged.__dict__) and "not json" not in repr(logged.__dict__)
+
+
+def test_store_counts_appended_and_duplicate_records(ledger: Ledger) -> None:
+    appended = _sample("drr_audit_entries_appended_total")
+    duplicates = _sample("drr_audit_duplicates_skipped_total")
+    one, two = _record(), _record()
+    assert store(ledger, [one, two]) == 2
+    assert store(ledger, [two, _record()]) == 1
+    assert _sample("drr_audit_entries_appended_total") == appended + 3
+    assert _sample("drr_audit_duplicates_skipped_total") == duplicates + 1
+    assert _sample("drr_audit_ledger_entries") == 3
+
+
+class FakeKafka:
+    """Hands out the given batches, then nothing; notes the ledger's size whenever offsets are committed."""
+
+    def __init__(self, ledger: Ledger, batches: list[list[bytes | None]], fail_commits: int = 0) -> None:
+        self.ledger, self.fail_commits = ledger, fail_commits
+        self.batches = [[_message(v, i) for i, v in enumerate(batch)] for batch in batches]
+        self.calls: list[object] = []
+
+    async def start(self) -> None:
+        self.calls.append("start")
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[str, list[Message]]:
+        if self.batches:
+            return {"tp": self.batches.pop(0)}
+        await asyncio.sleep(timeout_ms / 1000)
+        return {}
+
+    async def commit(self) -> None:
+        self.calls.append(("commit", self.ledger.head().seq))
+        if self.fail_commits:
+            self.fail_commits -= 1
+            raise CommitFailedError("rebalanced")
+
+    async def stop(self) -> None:
+        self.calls.append("stop")
+
+
+async def _run_until(worker: AuditConsumer, done: Callable[[], bool]) -> None:
+    task = asyncio.create_task(worker.run())
+    async with asyncio.timeout(DEADLINE_S):
+        while not done():
+            await asyncio.sleep(0.01)
+    worker.stop()
+    await asyncio.wait_for(task, DEADLINE_S)
+
+
+async def test_each_batch_is_stored_before_its_offsets_are_committed(ledger: Ledger) -> None:
+    one, two = _record(), _record()
+    one_json, two_json = one.model_dump_json().encode(), two.model_dump_json().encode()
+    batches: list[list[bytes | None]] = [[one_json, b"junk"], [one_json, two_json]]
+    kafka = FakeKafka(ledger, batches)
+    worker = AuditConsumer(ledger, lambda: kafka, poll_ms=10)
+    await _run_until(worker, lambda: len(kafka.calls) >= 3)
+    assert kafka.calls == ["start", ("commit", 1), ("commit", 2), "stop"]
+    stored = [json.loads(e.record_json)["record_id"] for e in ledger.entries()]
+    assert stored == [str(one.record_id), str(two.record_id)] and not worker.ready
+
+
+async def test_it_is_ready_only_while_running(ledger: Ledger) -> None:
+    kafka = FakeKafka(ledger, [])
+    worker = AuditConsumer(ledger, lambda: kafka, poll_ms=10)
+    assert not worker.ready
+    await _run_until(worker, lambda: worker.ready)
+    assert not worker.ready and kafka.calls == ["start", "stop"]
+
+
+async def test_a_failed_commit_is_logged_and_consumption_goes_on(ledger: Ledger) -> None:
+    batches: list[list[bytes | None]] = [[_record().model_dump_json().encode()] for _ in range(2)]
+    kafka = FakeKafka(ledger, batches, fail_commits=1)
+    worker = AuditConsumer(ledger, lambda: kafka, poll_ms=10)
+    await _run_until(worker, lambda: ("commit", 2) in kafka.calls)
+    assert ledger.head().seq == 2
+
+
+async def test_it_keeps_trying_until_kafka_answers(ledger: Ledger) -> None:
+    class Unreachable(FakeKafka):
+        async def start(self) -> None:
+            self.calls.append("start")
+            raise KafkaConnectionError("no broker")
+
+    attempts = [Unreachable(ledger, []), Unreachable(ledger, []), FakeKafka(ledger, [])]
+    worker = AuditConsumer(ledger, lambda: attempts.pop(0), poll_ms=10, retry_s=0.01)
+    await _run_until(worker, lambda: worker.ready)
+    assert attempts == []
+
+
+async def test_stop_while_kafka_is_unreachable_ends_the_run(ledger: Ledger) -> None:
+    class Unreachable(FakeKafka):
+        async def start(self) -> None:
+            raise KafkaConnectionError("no broker")
+
+    worker = AuditConsumer(ledger, lambda: Unreachable(ledger, []), retry_s=0.01)
+    task = asyncio.create_task(worker.run())
+    await asyncio.sleep(0.05)
+    worker.stop()
+    await asyncio.wait_for(task, DEADLINE_S)
+    assert not worker.ready

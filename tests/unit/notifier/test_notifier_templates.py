@@ -1,0 +1,125 @@
+"""Every event type renders; the email says which case, what, how urgent; withheld content stays out."""
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from services.notifier.templates import NEXT_STEPS, render
+from shared.deliveries import Delivery, Recipient, delivery_id_for
+from shared.payloads import PAYLOADS
+from shared.roles import Agency, Role
+from shared.sharing import RULE_ID, redact
+
+CLINICAL_SECRET = "sertraline 50mg, low mood since the funeral"
+PRACTITIONER = {"id": "p-7", "name": "Dana Ortiz", "email": "dana@probation.example", "agency": "probation"}
+SAMPLES: dict[str, dict[str, Any]] = {
+    "case.opened": {"programme": "DRR-North", "referral_agency": "prison"},
+    "case_manager.assigned": {"practitioner": PRACTITIONER},
+    "team.member_joined": {"practitioner": PRACTITIONER, "role": "probation"},
+    "team.member_left": {"practitioner_id": "p-7"},
+    "release.scheduled": {
+        "release_date": "2026-12-01",
+        "establishment": "HMP Example",
+        "licence_conditions": ["Curfew 19:00-07:00", "No contact with named associates"],
+        "treatment_in_custody": "CBT, weekly",
+        "medication": CLINICAL_SECRET,
+        "residual_risk": "medium",
+    },
+    "trigger.reported": {
+        "trigger_type": "bereavement",
+        "severity": "high",
+        "observed_at": "2026-11-20T14:05:00+00:00",
+        "description": "Father died last week; person withdrawn at the mosque.",
+        "clinical_notes": CLINICAL_SECRET,
+    },
+    "appointment.missed": {
+        "appointment_id": "a-1",
+        "appointment_type": "probation supervision",
+        "agency": "probation",
+        "scheduled_at": "2026-11-21T09:30:00+01:00",
+    },
+    "panel.decision": {
+        "panel_date": "2026-11-18",
+        "decision": "Increase contact to twice weekly",
+        "rationale": "Recent bereavement and missed appointments",
+        "actions": [{"owner_role": "mental_health", "description": "Offer grief counselling", "due_date": "2026-11-25"}],
+        "next_review_date": "2026-12-16",
+    },
+}
+
+
+def delivery_for(event_type: str, role: Role = Role.CASE_MANAGER) -> Delivery:
+    payload = PAYLOADS[event_type].model_validate(SAMPLES[event_type])
+    shared, withheld, notice = redact(payload, role)
+    event_id = uuid4()
+    recipient = Recipient(
+        practitioner_id="p-1", name="Sam Lee", email="sam@probation.example", agency=Agency.PROBATION, role=role
+    )
+    return Delivery(
+        delivery_id=delivery_id_for(event_id, "p-1"),
+        event_id=event_id,
+        event_type=event_type,
+        case_id="C-123",
+        occurred_at=datetime(2026, 11, 20, 15, 0, tzinfo=UTC),
+        person={"identifiers": [{"type": "prison_number", "value": "A1234BC"}]},
+        recipient=recipient,
+        payload=shared,
+        fields_withheld=withheld,
+        withheld_notice=notice,
+        rule=RULE_ID,
+    )
+
+
+def test_samples_cover_the_catalogue() -> None:
+    assert SAMPLES.keys() == PAYLOADS.keys()
+
+
+@pytest.mark.parametrize("event_type", sorted(PAYLOADS))
+def test_every_event_type_renders_case_recipient_person_and_reference(event_type: str) -> None:
+    delivery = delivery_for(event_type)
+    email = render(delivery)
+    assert email.subject.startswith("[DRR case C-123] ")
+    assert "\n" not in email.subject
+    for expected in ("Sam Lee", "case manager", "prison number: A1234BC", str(delivery.delivery_id)):
+        assert expected in email.body
+    assert str(delivery.event_id) in email.body
+    assert NEXT_STEPS[event_type] in email.body
+
+
+def test_trigger_subject_names_case_type_and_severity() -> None:
+    email = render(delivery_for("trigger.reported"))
+    assert email.subject == "[DRR case C-123] Trigger reported: bereavement (HIGH)"
+    assert "Observed at: 2026-11-20 14:05 UTC" in email.body
+    assert "within a day" in email.body
+
+
+def test_lists_and_panel_actions_read_as_lines() -> None:
+    release = render(delivery_for("release.scheduled")).body
+    assert "Licence conditions:\n    - Curfew 19:00-07:00\n    - No contact" in release
+    panel = render(delivery_for("panel.decision")).body
+    assert "- mental health: Offer grief counselling (due 2026-11-25)" in panel
+
+
+def test_withheld_fields_are_named_with_the_notice_but_their_values_never_appear() -> None:
+    for event_type in ("trigger.reported", "release.scheduled"):
+        delivery = delivery_for(event_type, Role.PROBATION)
+        email = render(delivery)
+        assert delivery.fields_withheld and delivery.withheld_notice
+        assert delivery.withheld_notice in email.body
+        assert all(name in email.body for name in delivery.fields_withheld)
+        assert CLINICAL_SECRET not in email.body + email.subject
+
+
+def test_the_mental_health_lead_sees_clinical_detail_and_no_withheld_notice() -> None:
+    email = render(delivery_for("trigger.reported", Role.MENTAL_HEALTH))
+    assert CLINICAL_SECRET in email.body
+    assert "withheld" not in email.body.lower()
+
+
+def test_unknown_event_type_still_renders_with_a_default_line() -> None:
+    delivery = delivery_for("case.opened").model_copy(update={"event_type": "case.closed"})
+    email = render(delivery)
+    assert email.subject == "[DRR case C-123] Case closed (FOR INFORMATION)"
+    assert "contact the case manager" in email.body

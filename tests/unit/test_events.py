@@ -1,0 +1,99 @@
+"""The wire contract: what agency systems may rely on."""
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from deploy.local.demo_case import case_history
+from shared.events import EVENT_MODELS, parse_event, parse_event_json
+from shared.payloads import PAYLOADS, Practitioner, TriggerReported
+from shared.sensitivity import Sensitivity, classed, sensitivity_of
+
+
+def trigger(**overrides: object) -> dict[str, object]:
+    event = next(e for e in case_history("C-1") if e["event_type"] == "trigger.reported")
+    return {**event, **overrides}
+
+
+def test_every_event_of_the_demo_history_parses_into_its_own_payload_model() -> None:
+    for raw in case_history("C-1"):
+        event = parse_event(raw)
+        assert isinstance(event.payload, PAYLOADS[raw["event_type"]])
+
+
+def test_intake_assigns_an_event_id_when_absent_and_keeps_a_given_one() -> None:
+    assigned = parse_event(trigger())
+    given = parse_event(trigger(event_id="5b0e6a3c-6f1e-4a8e-9a38-1a2b3c4d5e6f"))
+    assert isinstance(assigned.event_id, UUID)
+    assert parse_event(trigger()).event_id != assigned.event_id
+    assert str(given.event_id) == "5b0e6a3c-6f1e-4a8e-9a38-1a2b3c4d5e6f"
+
+
+def test_occurred_at_needs_a_timezone_and_is_stored_as_utc() -> None:
+    with pytest.raises(ValidationError, match="timezone"):
+        parse_event(trigger(occurred_at="2026-03-01T10:00:00"))
+    event = parse_event(trigger(occurred_at="2026-03-01T10:00:00+02:00"))
+    assert event.occurred_at == datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    assert event.occurred_at.utcoffset() is not None and event.occurred_at.tzinfo == UTC
+
+
+def test_json_names_are_exactly_the_contract() -> None:
+    event = parse_event(trigger())
+    dumped = event.model_dump(mode="json")
+    assert set(dumped) == {
+        "event_id", "event_type", "version", "occurred_at", "source", "case_id", "person", "correlation_id", "payload",
+    }  # fmt: skip
+    assert dumped["version"] == 1
+    assert parse_event_json(event.model_dump_json()) == event
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"event_type": "trigger.unknown"}, "event_type"),
+        ({"case_id": ""}, "case_id"),
+        ({"source": {"agency": "ministry_of_magic", "system": "x"}}, "source"),
+        ({"person": {"identifiers": []}}, "person"),
+        ({"payload": {"trigger_type": "bereavement"}}, "payload"),
+        ({"unexpected": 1}, "unexpected"),
+        ({"version": 0}, "version"),
+    ],
+)
+def test_bad_input_is_refused_naming_the_field(overrides: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_event(trigger(**overrides))
+    assert any(field in map(str, e["loc"]) or field in str(e["msg"]) for e in caught.value.errors())
+
+
+def test_a_payload_of_another_event_type_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        parse_event(trigger(event_type="appointment.missed"))
+
+
+def test_every_payload_field_declares_its_sensitivity_class() -> None:
+    for event_type, model in PAYLOADS.items():
+        classes = sensitivity_of(model)
+        assert set(classes) == set(model.model_fields), event_type
+    assert set(EVENT_MODELS) == set(PAYLOADS)
+
+
+def test_a_field_without_a_class_is_caught() -> None:
+    class Careless(BaseModel):
+        known: str = classed(Sensitivity.OPERATIONAL)
+        forgotten: str
+
+    with pytest.raises(TypeError, match="forgotten"):
+        sensitivity_of(Careless)
+
+
+def test_clinical_fields_are_classed_clinical() -> None:
+    classes = sensitivity_of(TriggerReported)
+    assert classes["clinical_notes"] is Sensitivity.CLINICAL
+    assert classes["severity"] is Sensitivity.OPERATIONAL
+
+
+def test_practitioner_email_is_validated() -> None:
+    with pytest.raises(ValidationError):
+        Practitioner(id="p", name="n", email="not-an-address", agency="police")  # type: ignore[arg-type]

@@ -1,0 +1,104 @@
+"""Intake over HTTP with a fake publisher: what agency systems are told, and what gets published."""
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from deploy.local.demo_case import CLINICAL_NOTES, case_history
+from services.intake.app import create_app
+from services.intake.bootstrap import IntakeSettings
+from shared.audit_records import AuditKind, AuditRecord
+from shared.events import Envelope
+
+
+class FakePublisher:
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.events: list[Envelope] = []
+        self.audit: list[AuditRecord] = []
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+    def ready(self) -> bool:
+        return True
+
+    async def publish_event(self, event: Envelope) -> None:
+        if self.fail:
+            raise ConnectionError("broker down")
+        self.events.append(event)
+
+    async def publish_audit(self, record: AuditRecord) -> None:
+        self.audit.append(record)
+
+
+@pytest.fixture
+def publisher() -> FakePublisher:
+    return FakePublisher()
+
+
+@pytest.fixture
+async def client(publisher: FakePublisher) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(IntakeSettings(max_body_bytes=4096), publisher, connect=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://intake") as client:
+        yield client
+
+
+def trigger() -> dict[str, object]:
+    return next(e for e in case_history("C-9") if e["event_type"] == "trigger.reported")
+
+
+async def test_a_valid_event_is_published_then_acknowledged(client: httpx.AsyncClient, publisher: FakePublisher) -> None:
+    answer = await client.post("/v1/events", json=trigger())
+    assert answer.status_code == 202
+    assert [str(e.event_id) for e in publisher.events] == [answer.json()["event_id"]]
+    assert [r.kind for r in publisher.audit] == [AuditKind.EVENT_RECEIVED]
+    assert CLINICAL_NOTES not in publisher.audit[0].model_dump_json()
+
+
+async def test_invalid_input_names_each_bad_field_and_publishes_nothing(
+    client: httpx.AsyncClient, publisher: FakePublisher
+) -> None:
+    bad = {**trigger(), "occurred_at": "2026-01-01T10:00:00", "payload": {"trigger_type": "bereavement"}}
+    answer = await client.post("/v1/events", json=bad)
+    assert answer.status_code == 422
+    fields = {e["field"] for e in answer.json()["errors"]}
+    assert {"occurred_at", "payload.severity", "payload.description", "payload.observed_at"} <= fields
+    assert answer.json()["error"] == "invalid_event"
+    assert publisher.events == []
+    assert [r.outcome for r in publisher.audit] == ["invalid_event"]
+
+
+async def test_errors_never_echo_the_value_sent(client: httpx.AsyncClient) -> None:
+    bad = {**trigger(), "payload": {**trigger()["payload"], "severity": "Jane Doe, 12 High St"}}  # type: ignore[dict-item]
+    answer = await client.post("/v1/events", json=bad)
+    assert answer.status_code == 422 and "Jane Doe" not in answer.text
+
+
+async def test_malformed_json_is_a_422(client: httpx.AsyncClient, publisher: FakePublisher) -> None:
+    answer = await client.post("/v1/events", content=b"{not json")
+    assert answer.status_code == 422 and answer.json()["error"] == "malformed_json"
+    assert publisher.events == []
+
+
+async def test_an_oversized_body_is_a_413(client: httpx.AsyncClient, publisher: FakePublisher) -> None:
+    event = {**trigger(), "payload": {**trigger()["payload"], "description": "x" * 5000}}  # type: ignore[dict-item]
+    answer = await client.post("/v1/events", content=json.dumps(event))
+    assert answer.status_code == 413 and answer.json()["error"] == "body_too_large"
+    assert publisher.events == []
+
+
+async def test_broker_unreachable_is_a_503_never_a_202(client: httpx.AsyncClient, publisher: FakePublisher) -> None:
+    publisher.fail = True
+    answer = await client.post("/v1/events", json=trigger())
+    assert answer.status_code == 503 and answer.json()["error"] == "broker_unavailable"
+    assert "Retry-After" in answer.headers
+
+
+async def test_health_and_metrics(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    await client.post("/v1/events", json=trigger())
+    metrics = (await client.get("/metrics")).text
+    assert 'drr_intake_events_accepted_total{event_type="trigger.reported"}' in metrics
