@@ -78,12 +78,8 @@ async def parse_or_dead_letter(
     try:
         return parse(raw)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        log.warning(
-            "dead-lettered an unparseable message", extra={"source": source, "error": type(exc).__name__}
-        )
-        await dead_letters.send(
-            value=raw, headers=[("source", source.encode()), ("error", error_summary(exc))]
-        )
+        log.warning("dead-lettered an unparseable message", extra={"source": source, "error": type(exc).__name__})
+        await dead_letters.send(value=raw, headers=[("source", source.encode()), ("error", error_summary(exc))])
         return None
 
 

@@ -41,10 +41,7 @@ def logging_config(service: str, level: str = "INFO") -> dict[str, Any]:
         "loggers": {
             "aiokafka": quiet,
             "uvicorn.access": quiet,
-            **{
-                name: {"handlers": [], "propagate": True}
-                for name in ("uvicorn", "uvicorn.error", "faust", "mode")
-            },
+            **{name: {"handlers": [], "propagate": True} for name in ("uvicorn", "uvicorn.error", "faust", "mode")},
         },
     }
 

@@ -45,10 +45,7 @@ def case_history(case_id: str, now: datetime | None = None) -> list[dict[str, An
     return [
         event("case.opened", "probation", {"programme": "DRR", "referral_agency": "prison"}),
         event("case_manager.assigned", "probation", {"practitioner": CASE_MANAGER}),
-        *[
-            event("team.member_joined", role, {"practitioner": p, "role": role})
-            for role, p in MEMBERS.items()
-        ],
+        *[event("team.member_joined", role, {"practitioner": p, "role": role}) for role, p in MEMBERS.items()],
         event("team.member_joined", "family_support", {"practitioner": FORMER_MEMBER, "role": "family_support"}),
         event("team.member_left", "family_support", {"practitioner_id": FORMER_MEMBER["id"]}),
         event(
@@ -93,8 +90,16 @@ def case_history(case_id: str, now: datetime | None = None) -> list[dict[str, An
                 "decision": "Increase contact to twice weekly for four weeks.",
                 "rationale": "Bereavement and missed supervision raise the risk of withdrawal.",
                 "actions": [
-                    {"owner_role": "case_manager", "description": "Home visit", "due_date": (now + 3 * day).date().isoformat()},
-                    {"owner_role": "mental_health", "description": "Review medication", "due_date": (now + 7 * day).date().isoformat()},
+                    {
+                        "owner_role": "case_manager",
+                        "description": "Home visit",
+                        "due_date": (now + 3 * day).date().isoformat(),
+                    },
+                    {
+                        "owner_role": "mental_health",
+                        "description": "Review medication",
+                        "due_date": (now + 7 * day).date().isoformat(),
+                    },
                 ],
                 "next_review_date": (now + 28 * day).date().isoformat(),
             },

@@ -61,9 +61,7 @@ class MailSink:
     def start(self) -> "MailSink":
         self._handler = _CountingMailbox(self.maildir)
         # a fixed server name: the default asks DNS for the host's FQDN, which can stall start-up
-        controller = Controller(
-            self._handler, hostname=self.host, port=self.port, server_hostname="drr-mailsink"
-        )
+        controller = Controller(self._handler, hostname=self.host, port=self.port, server_hostname="drr-mailsink")
         try:
             controller.start()
         except BaseException:

@@ -85,6 +85,7 @@ class AuditConsumer:
         finally:
             self.ready = False
             await consumer.stop()
+            log.info("audit consumer stopped")
 
     async def _start(self) -> AIOKafkaConsumer | None:
         """Keep trying until the broker answers, so start-up order does not matter."""

@@ -75,9 +75,7 @@ async def _accept(publisher: Publisher, event: Envelope, timeout_s: float) -> JS
         with PUBLISH_SECONDS.time():
             await asyncio.wait_for(publisher.publish_event(event), timeout_s)
     except Exception as exc:  # whatever the cause, the event is not known to be durable
-        log.warning(
-            "broker did not acknowledge", extra={"event_id": str(event.event_id), "error": type(exc).__name__}
-        )
+        log.warning("broker did not acknowledge", extra={"event_id": str(event.event_id), "error": type(exc).__name__})
         REJECTED.labels("broker_unavailable").inc()
         return JSONResponse({"error": "broker_unavailable", "errors": []}, 503, headers={"Retry-After": "5"})
     ACCEPTED.labels(event.event_type).inc()

@@ -26,9 +26,7 @@ class Rejection:
 
 def validate(body: bytes, max_bytes: int) -> Envelope | Rejection:
     if len(body) > max_bytes:
-        return Rejection(
-            413, "body_too_large", errors=[{"field": "", "message": f"at most {max_bytes} bytes"}]
-        )
+        return Rejection(413, "body_too_large", errors=[{"field": "", "message": f"at most {max_bytes} bytes"}])
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):

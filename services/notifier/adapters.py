@@ -36,9 +36,7 @@ class PermanentMailError(MailError):
 
 
 class Mailer(Protocol):
-    async def send(
-        self, *, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]
-    ) -> None:
+    async def send(self, *, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]) -> None:
         """Hand one plain-text message to the mail system; raise a MailError subclass if it refuses."""
 
 
@@ -90,12 +88,8 @@ class SmtpMailer:
     password: str | None = field(default=None, repr=False)
     starttls: bool = False
 
-    async def send(
-        self, *, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]
-    ) -> None:
-        message = compose(
-            sender=self.sender, to=to, subject=subject, body=body, message_id=message_id, headers=headers
-        )
+    async def send(self, *, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]) -> None:
+        message = compose(sender=self.sender, to=to, subject=subject, body=body, message_id=message_id, headers=headers)
         try:
             await aiosmtplib.send(
                 message,

@@ -43,8 +43,16 @@ def test_json_names_are_exactly_the_contract() -> None:
     event = parse_event(trigger())
     dumped = event.model_dump(mode="json")
     assert set(dumped) == {
-        "event_id", "event_type", "version", "occurred_at", "source", "case_id", "person", "correlation_id", "payload",
-    }  # fmt: skip
+        "event_id",
+        "event_type",
+        "version",
+        "occurred_at",
+        "source",
+        "case_id",
+        "person",
+        "correlation_id",
+        "payload",
+    }
     assert dumped["version"] == 1
     assert parse_event_json(event.model_dump_json()) == event
 

@@ -50,7 +50,9 @@ def trigger() -> dict[str, object]:
     return next(e for e in case_history("C-9") if e["event_type"] == "trigger.reported")
 
 
-async def test_a_valid_event_is_published_then_acknowledged(client: httpx.AsyncClient, publisher: FakePublisher) -> None:
+async def test_a_valid_event_is_published_then_acknowledged(
+    client: httpx.AsyncClient, publisher: FakePublisher
+) -> None:
     answer = await client.post("/v1/events", json=trigger())
     assert answer.status_code == 202
     assert [str(e.event_id) for e in publisher.events] == [answer.json()["event_id"]]

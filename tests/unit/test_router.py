@@ -30,8 +30,9 @@ def test_team_holds_the_case_manager_and_current_members_only() -> None:
 
 def test_a_case_manager_who_leaves_the_team_no_longer_owns_the_case() -> None:
     team, _ = replay()
-    left = parse_event({**case_history("C-7")[0], "event_type": "team.member_left",
-                        "payload": {"practitioner_id": CASE_MANAGER["id"]}})  # fmt: skip
+    left = parse_event(
+        {**case_history("C-7")[0], "event_type": "team.member_left", "payload": {"practitioner_id": CASE_MANAGER["id"]}}
+    )
     outcome = handle(left, team)
     assert outcome.team is not None and outcome.team.case_manager is None
 

@@ -6,8 +6,8 @@ from deploy.local.demo_case import CLINICAL_NOTES, MEDICATION, TREATMENT, case_h
 from shared.events import parse_event
 from shared.payloads import ReleaseScheduled, TriggerReported
 from shared.roles import Role
-from shared.sharing import may_see, redact
 from shared.sensitivity import Sensitivity
+from shared.sharing import may_see, redact
 
 
 def payload_of(event_type: str) -> object:

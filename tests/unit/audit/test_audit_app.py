@@ -24,8 +24,13 @@ ENTRIES = "/v1/audit/entries"
 
 
 def _record(case_id: str) -> AuditRecord:
-    fields = {"record_id": uuid4(), "kind": "sharing.decided", "service": "router", "case_id": case_id,
-              "fields_withheld": ["medication"]}
+    fields = {
+        "record_id": uuid4(),
+        "kind": "sharing.decided",
+        "service": "router",
+        "case_id": case_id,
+        "fields_withheld": ["medication"],
+    }
     return AuditRecord.model_validate(fields)
 
 
@@ -154,8 +159,10 @@ async def test_metrics_expose_counters_and_ledger_size(ledger: Ledger, records: 
     async with _client(app) as client, app.router.lifespan_context(app):
         response = await client.get("/metrics")
     assert response.headers["content-type"].startswith("text/plain")
-    for name in ("drr_audit_entries_appended_total", "drr_audit_duplicates_skipped_total",
-                 "drr_audit_unparseable_records_total"):
+    for name in (
+        "drr_audit_entries_appended_total",
+        "drr_audit_duplicates_skipped_total",
+        "drr_audit_unparseable_records_total",
+    ):
         assert f"\n{name} " in response.text
     assert "\ndrr_audit_ledger_entries 5.0\n" in response.text
-

@@ -77,8 +77,15 @@ def _rehash(entries: list[Entry], i: int) -> None:
         (lambda es: es.__setitem__(3, dataclasses.replace(es[3], seq=9)), 3),
         (lambda es: es.pop(0), 0),
     ],
-    ids=["record edited", "record edited and rehashed", "hash replaced", "entry removed", "entries reordered",
-         "seq renumbered", "first entry removed"],
+    ids=[
+        "record edited",
+        "record edited and rehashed",
+        "hash replaced",
+        "entry removed",
+        "entries reordered",
+        "seq renumbered",
+        "first entry removed",
+    ],
 )
 def test_tampering_is_found_at_the_first_broken_entry(
     tamper: Callable[[list[Entry]], object], broken_at: int

@@ -44,7 +44,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "panel_date": "2026-11-18",
         "decision": "Increase contact to twice weekly",
         "rationale": "Recent bereavement and missed appointments",
-        "actions": [{"owner_role": "mental_health", "description": "Offer grief counselling", "due_date": "2026-11-25"}],
+        "actions": [
+            {
+                "owner_role": "mental_health",
+                "description": "Offer grief counselling",
+                "due_date": "2026-11-25",
+            }
+        ],
         "next_review_date": "2026-12-16",
     },
 }
@@ -55,7 +61,11 @@ def delivery_for(event_type: str, role: Role = Role.CASE_MANAGER) -> Delivery:
     shared, withheld, notice = redact(payload, role)
     event_id = uuid4()
     recipient = Recipient(
-        practitioner_id="p-1", name="Sam Lee", email="sam@probation.example", agency=Agency.PROBATION, role=role
+        practitioner_id="p-1",
+        name="Sam Lee",
+        email="sam@probation.example",
+        agency=Agency.PROBATION,
+        role=role,
     )
     return Delivery(
         delivery_id=delivery_id_for(event_id, "p-1"),

@@ -1,0 +1,169 @@
+"""End-to-end benchmark (not a test): N events through intake -> Kafka -> router -> notifier -> SMTP.
+
+Reports accepted/s, emails written/s and p50/p95/p99 from the 202 to the email landing in the Maildir,
+and, on the same broker in the same run, raw aiokafka produce->consume throughput as the reference.
+
+    .venv/bin/python bench/e2e.py [--events 10000] [--cases 200] [--concurrency 64]
+
+It starts its own stack (own ports, temporary folder) and stops it at the end.
+"""
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from deploy.local.demo_case import PERSON, practitioner
+from deploy.local.stack import Ports, Stack
+from shared.deliveries import delivery_id_for
+from shared.kafka import durable_producer
+
+BENCH_PORTS = Ports(kafka=29092, controller=29093, intake=28001, router=28002, notifier=28003, audit=28004, smtp=28025)
+TEAM = {
+    "case_manager": practitioner("b-cm", "Bench Manager", "probation"),
+    "police": practitioner("b-pol", "Bench Officer", "police"),
+}
+
+
+def envelope(case_id: str, event_type: str, payload: dict[str, object]) -> dict[str, object]:
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return {
+        "event_type": event_type,
+        "occurred_at": now,
+        "source": {"agency": "probation", "system": "bench"},
+        "case_id": case_id,
+        "person": PERSON,
+        "payload": payload,
+    }
+
+
+def team_events(case_id: str) -> list[dict[str, object]]:
+    return [
+        envelope(case_id, "case_manager.assigned", {"practitioner": TEAM["case_manager"]}),
+        envelope(case_id, "team.member_joined", {"practitioner": TEAM["police"], "role": "police"}),
+    ]
+
+
+def trigger(case_id: str) -> dict[str, object]:
+    payload = {
+        "trigger_type": "community_rejection",
+        "severity": "high",
+        "observed_at": "2026-11-01T10:00:00Z",
+        "description": "Refused entry to the community centre.",
+        "clinical_notes": "Anxiety rising.",
+    }
+    return {**envelope(case_id, "trigger.reported", payload), "event_id": str(uuid.uuid4())}
+
+
+async def post_all(url: str, events: list[dict[str, object]], concurrency: int) -> dict[str, float]:
+    """POST every event; returns event_id -> time of its 202 (time.time())."""
+    accepted: dict[str, float] = {}
+    gate = asyncio.Semaphore(concurrency)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+
+        async def post(event: dict[str, object]) -> None:
+            async with gate:
+                answer = await client.post("/v1/events", json=event)
+            if answer.status_code == 202:
+                accepted[answer.json()["event_id"]] = time.time()
+
+        await asyncio.gather(*(post(e) for e in events))
+    return accepted
+
+
+def landed(maildir: Path, wanted: int, timeout_s: float) -> dict[str, float]:
+    """Delivery id -> time its file was written by the SMTP sink, once `wanted` emails are there."""
+    deadline = time.monotonic() + timeout_s
+    found: dict[str, float] = {}
+    seen: set[Path] = set()
+    while len(found) < wanted and time.monotonic() < deadline:
+        for path in set((maildir / "new").iterdir()) - seen:
+            seen.add(path)
+            for line in path.read_bytes().split(b"\n\n", 1)[0].splitlines():
+                if line.lower().startswith(b"x-drr-delivery-id:"):
+                    found[line.split(b":", 1)[1].strip().decode()] = path.stat().st_mtime
+        time.sleep(0.2)
+    return found
+
+
+def percentiles(values: list[float]) -> str:
+    if len(values) < 2:
+        return "n/a"
+    q = statistics.quantiles(values, n=100, method="inclusive")
+    return f"p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms"
+
+
+async def raw_kafka(bootstrap: str, count: int, size: int = 300) -> float:
+    """Reference: aiokafka produce (acks=all, idempotent) then consume `count` messages; msgs/s end to end."""
+    topic = f"bench.raw.{uuid.uuid4().hex[:6]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 4, 1)])
+    await admin.close()
+    producer = durable_producer(bootstrap)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await producer.start()
+    await consumer.start()
+    started = time.perf_counter()
+    futures = [await producer.send(topic, b"x" * size, key=str(i % 200).encode()) for i in range(count)]
+    await asyncio.gather(*futures)
+    received = 0
+    while received < count:
+        batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+        received += sum(len(v) for v in batch.values())
+    elapsed = time.perf_counter() - started
+    await producer.stop()
+    await consumer.stop()
+    return count / elapsed
+
+
+async def measure(stack: Stack, events: int, cases: int, concurrency: int) -> None:
+    case_ids = [f"BENCH-{i:05d}" for i in range(cases)]
+    await post_all(stack.url("intake"), [e for c in case_ids for e in team_events(c)], 8)
+    load = [trigger(case_ids[i % cases]) for i in range(events)]
+    started = time.time()
+    accepted = await post_all(stack.url("intake"), load, concurrency)
+    post_s = time.time() - started
+    expected = {str(delivery_id_for(uuid.UUID(eid), p["id"])): eid for eid in accepted for p in TEAM.values()}
+    arrivals = landed(stack.maildir, len(expected), timeout_s=600)
+    ours = {d: t for d, t in arrivals.items() if d in expected}
+    last_email = max(ours.values(), default=started)
+    per_event: dict[str, float] = {}
+    for delivery, at in ours.items():
+        eid = expected[delivery]
+        per_event[eid] = max(per_event.get(eid, 0.0), at - accepted[eid])
+    raw = await raw_kafka(stack.kafka.bootstrap, events)
+    print(f"events posted:    {events}, accepted {len(accepted)} in {post_s:.1f}s: {len(accepted) / post_s:.0f}/s")
+    span = max(last_email - started, 1e-9)
+    print(f"emails written:   {len(ours)} of {len(expected)} in {span:.1f}s: {len(ours) / span:.0f}/s")
+    print(f"202 -> last email of its event: {percentiles(list(per_event.values()))}")
+    pipeline = len(per_event) / span
+    print(f"events fully delivered/s: {pipeline:.0f}")
+    print(f"raw aiokafka produce->consume (acks=all, 300 B): {raw:.0f} msg/s; pipeline/raw ratio {pipeline / raw:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=64)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="drr-bench-") as var:
+        stack = Stack(Path(var), BENCH_PORTS, {"DRR_LOG_LEVEL": "WARNING"})
+        stack.start()
+        try:
+            asyncio.run(measure(stack, args.events, args.cases, args.concurrency))
+        finally:
+            stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""The real SMTP adapter against the real local mail sink: what it sends arrives in the Maildir intact."""
+
+import mailbox
+import socket
+from collections.abc import Iterator
+from email.message import Message
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from deploy.local.mailsink import MailSink
+from services.notifier.adapters import SmtpMailer, TransientMailError
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Iterator[MailSink]:
+    with MailSink("127.0.0.1", free_port(), tmp_path / "mail") as running:
+        yield running
+
+
+def read_all(maildir: Path) -> list[Message]:
+    box = mailbox.Maildir(maildir, create=False)
+    try:
+        return [box.get_message(key) for key in box.keys()]
+    finally:
+        box.close()
+
+
+async def test_a_sent_message_lands_in_the_maildir_with_its_headers(sink: MailSink) -> None:
+    delivery_id = uuid4()
+    mailer = SmtpMailer(host=sink.host, port=sink.port, sender="drr-notify@localhost", timeout_s=5)
+    await mailer.send(
+        to="sam@probation.example",
+        subject="[DRR case C-9] Trigger reported: bereavement (HIGH)",
+        body="What to do now: contact the person within a day – ß é.\n",
+        message_id=f"<{delivery_id}@drr-notify>",
+        headers={"X-DRR-Delivery-Id": str(delivery_id), "X-DRR-Case-Id": "C-9"},
+    )
+    [message] = read_all(sink.maildir)
+    assert sink.stored == 1
+    assert any((sink.maildir / "new").iterdir())
+    assert message["Message-ID"] == f"<{delivery_id}@drr-notify>"
+    assert message["X-DRR-Delivery-Id"] == str(delivery_id)
+    assert message["X-DRR-Case-Id"] == "C-9"
+    assert message["To"] == "sam@probation.example"
+    assert message["Subject"] == "[DRR case C-9] Trigger reported: bereavement (HIGH)"
+    body = message.get_payload(decode=True)
+    assert isinstance(body, bytes) and "ß é" in body.decode(message.get_content_charset() or "utf-8")
+
+
+async def test_a_closed_port_is_a_transient_error() -> None:
+    mailer = SmtpMailer(host="127.0.0.1", port=free_port(), sender="drr-notify@localhost", timeout_s=2)
+    with pytest.raises(TransientMailError) as raised:
+        await mailer.send(to="a@b.example", subject="s", body="b", message_id="<x@drr-notify>", headers={})
+    assert raised.value.reason == "connection"
