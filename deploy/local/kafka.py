@@ -25,6 +25,7 @@ class KafkaNode:
     home: Path
     port: int = 9092
     controller_port: int = 9093
+    process: Process | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -42,14 +43,19 @@ class KafkaNode:
         if not (self.home / "data" / "meta.properties").exists():
             self._java("kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(properties))
         process = Process("kafka", self._java_argv("kafka.Kafka", str(properties)), self.home / "kafka.log")
-        process.start()
+        self.process = process.start()
         self.pid_file.write_text(str(process.pid))
         wait_until(lambda: port_open(self.port), timeout_s, "kafka", process.alive)
         asyncio.run(_retrying_create_topics(self.bootstrap, timeout_s))
         return process
 
     def stop(self, grace_s: float = 30) -> None:
-        """Stop the broker whose PID the pid file names (SIGTERM, then SIGKILL)."""
+        """Stop the broker we started, or else the one the pid file names (SIGTERM, then SIGKILL)."""
+        if self.process is not None:
+            self.process.stop(grace_s)
+            self.process = None
+            self.pid_file.unlink(missing_ok=True)
+            return
         if not self.pid_file.exists():
             return
         pid = int(self.pid_file.read_text())

@@ -59,6 +59,8 @@ class MailSink:
         return self._handler.stored if self._handler else 0
 
     def start(self) -> "MailSink":
+        # aiosmtpd logs every sender and recipient address at INFO: personal data, kept out of our logs
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self._handler = _CountingMailbox(self.maildir)
         # a fixed server name: the default asks DNS for the host's FQDN, which can stall start-up
         controller = Controller(self._handler, hostname=self.host, port=self.port, server_hostname="drr-mailsink")

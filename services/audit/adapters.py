@@ -125,8 +125,15 @@ def _head(db: sqlite3.Connection) -> Head:
 def _row(record: AuditRecord, entry: Entry) -> Sequence[object]:
     data = record.model_dump(mode="json")
     return (
-        entry.seq, data["record_id"], data["kind"], data["case_id"], data["event_id"],
-        data["event_type"], data["recorded_at"], entry.record_json.decode(), entry.prev_hash,
+        entry.seq,
+        data["record_id"],
+        data["kind"],
+        data["case_id"],
+        data["event_id"],
+        data["event_type"],
+        data["recorded_at"],
+        entry.record_json.decode(),
+        entry.prev_hash,
         entry.entry_hash,
     )
 

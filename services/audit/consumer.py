@@ -42,8 +42,9 @@ def parse(message: Message) -> AuditRecord | None:
         # The error's text quotes the input, which could be anything: log only where and what kind.
         kinds = sorted({detail["type"] for detail in error.errors(include_input=False)})
         where = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
-        log.warning("unparseable audit record skipped", extra={**where, "error": type(error).__name__,
-                                                               "error_kinds": kinds})
+        log.warning(
+            "unparseable audit record skipped", extra={**where, "error": type(error).__name__, "error_kinds": kinds}
+        )
         UNPARSEABLE.inc()
         return None
 
@@ -61,8 +62,15 @@ def store(ledger: Ledger, records: list[AuditRecord]) -> int:
 class AuditConsumer:
     """Runs until stop(): polls the audit topic, stores each batch, then commits its offsets."""
 
-    def __init__(self, ledger: Ledger, connect: Callable[[], AIOKafkaConsumer], *,
-                 poll_ms: int = 500, max_records: int = 500, retry_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        connect: Callable[[], AIOKafkaConsumer],
+        *,
+        poll_ms: int = 500,
+        max_records: int = 500,
+        retry_s: float = 2.0,
+    ) -> None:
         self._ledger, self._connect = ledger, connect
         self._poll_ms, self._max_records, self._retry_s = poll_ms, max_records, retry_s
         self._stopping = False

@@ -3,8 +3,6 @@
 from prometheus_client import Counter, Gauge
 
 APPENDED = Counter("drr_audit_entries_appended", "Audit records appended to the ledger.")
-DUPLICATES = Counter(
-    "drr_audit_duplicates_skipped", "Redelivered audit records skipped because the ledger has them."
-)
+DUPLICATES = Counter("drr_audit_duplicates_skipped", "Redelivered audit records skipped because the ledger has them.")
 UNPARSEABLE = Counter("drr_audit_unparseable_records", "Messages on the audit topic that are not records.")
 LEDGER_SIZE = Gauge("drr_audit_ledger_entries", "Entries in the ledger.")

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 def build(settings: NotifierSettings, mailer: Mailer | None = None) -> faust.App:
     """The app; `mailer` replaces the SMTP adapter (tests pass a fake)."""
     app = make_app(topics.NOTIFIER_APP_ID, settings)
+    _zero_series()
     deliveries = raw_topic(app, topics.DELIVERIES)
     audit = raw_topic(app, topics.AUDIT)
     dead_letters = raw_topic(app, topics.DEAD_LETTERS)
@@ -49,6 +50,7 @@ def build(settings: NotifierSettings, mailer: Mailer | None = None) -> faust.App
         async for raw in stream:
             delivery = await parse_or_dead_letter(parse, raw, dead_letters, topics.DELIVERIES)
             if delivery is None:
+                DEAD_LETTERS.labels("unparseable").inc()
                 continue
             records = await deliver(
                 delivery, send_with, max_attempts=settings.max_attempts, base_delay_s=settings.retry_base_s
@@ -56,6 +58,14 @@ def build(settings: NotifierSettings, mailer: Mailer | None = None) -> faust.App
             await publish(delivery, records)
 
     return app
+
+
+def _zero_series() -> None:
+    """Create the failure series at 0 from start-up, so an alert on them never sees "no data"."""
+    for outcome in ("temporary_failure", "permanent_failure"):
+        FAILED.labels(outcome)
+    for reason in ("permanent_failure", "max_attempts_exhausted", "unparseable"):
+        DEAD_LETTERS.labels(reason)
 
 
 def count(delivery: Delivery, records: list[AuditRecord]) -> None:
@@ -66,8 +76,8 @@ def count(delivery: Delivery, records: list[AuditRecord]) -> None:
             FAILED.labels(record.outcome).inc()
         elif record.kind == AuditKind.EMAIL_DEAD_LETTERED:
             DEAD_LETTERS.labels(record.outcome).inc()
-    final = records[-1]
+    attempts = sum(r.kind != AuditKind.EMAIL_DEAD_LETTERED for r in records)
     log.info(
         "delivery handled",
-        extra={"delivery_id": str(delivery.delivery_id), "outcome": final.outcome, "attempts": len(records)},
+        extra={"delivery_id": str(delivery.delivery_id), "outcome": records[-1].outcome, "attempts": attempts},
     )

@@ -104,7 +104,7 @@ async def keys_in_topic(bootstrap: str, topic: str) -> list[bytes]:
             partitions = consumer.assignment()
         ends = await consumer.end_offsets(list(partitions))
         keys: list[bytes] = []
-        while any(await consumer.position(p) < ends[p] for p in partitions):
+        while [p for p in partitions if await consumer.position(p) < ends[p]]:
             batch = await consumer.getmany(timeout_ms=1000)
             keys += [m.key for msgs in batch.values() for m in msgs if m.key is not None]
         return keys

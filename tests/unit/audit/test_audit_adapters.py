@@ -84,9 +84,7 @@ def test_an_empty_ledger_has_a_genesis_head_and_verifies(ledger: Ledger) -> None
         "DELETE FROM audit_entries",
     ],
 )
-def test_the_database_refuses_updates_and_deletes(
-    ledger: Ledger, raw: sqlite3.Connection, statement: str
-) -> None:
+def test_the_database_refuses_updates_and_deletes(ledger: Ledger, raw: sqlite3.Connection, statement: str) -> None:
     ledger.append([_record(), _record()])
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         raw.execute(statement)

@@ -13,9 +13,7 @@ def test_defaults_are_local() -> None:
     assert (settings.host, settings.port, settings.db_path) == ("127.0.0.1", 8004, Path("var/audit.sqlite3"))
 
 
-async def test_settings_from_the_environment_reach_the_ledger(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_settings_from_the_environment_reach_the_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db_path = tmp_path / "new" / "audit.sqlite3"
     monkeypatch.setenv("DRR_AUDIT_DB_PATH", str(db_path))
     monkeypatch.setenv("DRR_AUDIT_PORT", "9104")

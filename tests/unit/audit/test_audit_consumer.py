@@ -94,6 +94,11 @@ class FakeKafka:
         self.calls.append("stop")
 
 
+class Unreachable(FakeKafka):
+    async def start(self) -> None:
+        raise KafkaConnectionError("no broker")
+
+
 async def _run_until(worker: AuditConsumer, done: Callable[[], bool]) -> None:
     task = asyncio.create_task(worker.run())
     async with asyncio.timeout(DEADLINE_S):
@@ -132,11 +137,6 @@ async def test_a_failed_commit_is_logged_and_consumption_goes_on(ledger: Ledger)
 
 
 async def test_it_keeps_trying_until_kafka_answers(ledger: Ledger) -> None:
-    class Unreachable(FakeKafka):
-        async def start(self) -> None:
-            self.calls.append("start")
-            raise KafkaConnectionError("no broker")
-
     attempts = [Unreachable(ledger, []), Unreachable(ledger, []), FakeKafka(ledger, [])]
     worker = AuditConsumer(ledger, lambda: attempts.pop(0), poll_ms=10, retry_s=0.01)
     await _run_until(worker, lambda: worker.ready)
@@ -144,10 +144,6 @@ async def test_it_keeps_trying_until_kafka_answers(ledger: Ledger) -> None:
 
 
 async def test_stop_while_kafka_is_unreachable_ends_the_run(ledger: Ledger) -> None:
-    class Unreachable(FakeKafka):
-        async def start(self) -> None:
-            raise KafkaConnectionError("no broker")
-
     worker = AuditConsumer(ledger, lambda: Unreachable(ledger, []), retry_s=0.01)
     task = asyncio.create_task(worker.run())
     await asyncio.sleep(0.05)

@@ -87,9 +87,7 @@ def _rehash(entries: list[Entry], i: int) -> None:
         "first entry removed",
     ],
 )
-def test_tampering_is_found_at_the_first_broken_entry(
-    tamper: Callable[[list[Entry]], object], broken_at: int
-) -> None:
+def test_tampering_is_found_at_the_first_broken_entry(tamper: Callable[[list[Entry]], object], broken_at: int) -> None:
     entries = _chain(5)
     tamper(entries)
     assert first_broken(entries) == broken_at
