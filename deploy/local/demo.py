@@ -31,7 +31,7 @@ def wait_for_mail(maildir: Path, case_id: str, count: int, timeout_s: float = 60
 def report(maildir: Path, case_id: str) -> str:
     lines = [f"Emails for case {case_id} in {maildir}/new:"]
     for message in messages(maildir, case_id):
-        withheld = "clinical withheld" if "withheld" in text_of(message) else "full detail"
+        withheld = "some fields withheld" if "Fields withheld" in text_of(message) else "nothing withheld"
         lines.append(f"  {message['To']:<45} {message['Subject']}  [{withheld}]")
     return "\n".join(lines)
 

@@ -94,9 +94,11 @@ def _log_failure(delivery: Delivery, attempt: int, error: MailError) -> None:
 
 
 def audit_record(delivery: Delivery, kind: AuditKind, attempt: int, outcome: str) -> AuditRecord:
+    """A delivery is sent or given up on once, whichever attempt it took; each failed attempt is its own fact."""
     recipient = delivery.recipient
+    facts = (delivery.delivery_id, attempt) if kind == FAILED else (delivery.delivery_id,)
     return AuditRecord(
-        record_id=record_id_for(kind, delivery.delivery_id, attempt),
+        record_id=record_id_for(kind, *facts),
         kind=kind,
         service=SERVICE,
         case_id=delivery.case_id,

@@ -101,9 +101,7 @@ def env_names(settings_class: type[BaseSettings]) -> dict[str, str]:
     return names
 
 
-def effective_settings(
-    settings_class: type[BaseSettings], env: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> Any:
+def effective_settings(settings_class: type[BaseSettings], env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
     """The settings the service would read inside its container (only the compose env set)."""
     for name in list(os.environ):
         if name.upper().startswith("DRR_"):
@@ -213,9 +211,7 @@ def test_kafka_is_apache_kafka_4_0_in_kraft_mode(services: dict[str, dict[str, A
     assert re.fullmatch(r"apache/kafka:4\.0\.\d+", kafka["image"])
     env = env_of(kafka)
     assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
-    assert "KAFKA_NODE_ID" in env and env["KAFKA_CONTROLLER_QUORUM_VOTERS"].startswith(
-        f"{env['KAFKA_NODE_ID']}@"
-    )
+    assert "KAFKA_NODE_ID" in env and env["KAFKA_CONTROLLER_QUORUM_VOTERS"].startswith(f"{env['KAFKA_NODE_ID']}@")
     controller = env["KAFKA_CONTROLLER_LISTENER_NAMES"]
     bound = listeners(env["KAFKA_LISTENERS"])
     assert controller in bound
@@ -283,9 +279,7 @@ def test_every_published_port_binds_loopback_only(services: dict[str, dict[str, 
             seen[host_port] = name
 
 
-def test_audit_ledger_lives_on_a_named_volume(
-    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_audit_ledger_lives_on_a_named_volume(compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     audit = compose["services"]["audit"]
     db_path = effective_settings(AuditSettings, env_of(audit), monkeypatch).db_path
     assert db_path.is_absolute()
@@ -322,9 +316,7 @@ PROMETHEUS = REPO / "deploy" / "prometheus" / "prometheus.yml"
 
 
 @pytest.mark.skipif(not PROMETHEUS.exists(), reason="no Prometheus configuration")
-def test_prometheus_scrapes_every_service(
-    services: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_prometheus_scrapes_every_service(services: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
     config = yaml.safe_load(PROMETHEUS.read_text())
     targets = {
         (target, job.get("metrics_path", "/metrics"))
