@@ -13,6 +13,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.deliveries import Delivery
+
 
 class AuditKind(StrEnum):
     EVENT_RECEIVED = "event.received"
@@ -46,6 +48,25 @@ class AuditRecord(BaseModel):
     fields_withheld: list[str] = Field(default_factory=list)
     outcome: str | None = None
     """A reason or status code, never free text that could carry personal data."""
+
+
+def delivery_record(delivery: Delivery, kind: AuditKind, record_id: UUID, service: str, **facts: Any) -> AuditRecord:
+    """A record about one delivery: whose case, which event, which recipient, under which rule."""
+    recipient = delivery.recipient
+    return AuditRecord(
+        record_id=record_id,
+        kind=kind,
+        service=service,
+        case_id=delivery.case_id,
+        event_id=delivery.event_id,
+        event_type=delivery.event_type,
+        correlation_id=delivery.correlation_id,
+        recipient_id=recipient.practitioner_id,
+        recipient_role=recipient.role,
+        recipient_agency=recipient.agency,
+        rule=delivery.rule,
+        **facts,
+    )
 
 
 def record_id_for(kind: AuditKind, *parts: object) -> UUID:

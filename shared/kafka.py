@@ -16,7 +16,7 @@ def durable_producer(bootstrap: str, **overrides: object) -> AIOKafkaProducer:
         "bootstrap_servers": bootstrap,
         "acks": "all",
         "enable_idempotence": True,
-        "linger_ms": 5,
+        "linger_ms": 0,  # concurrent senders fill batches while one request is in flight
         "max_batch_size": 256 * 1024,
         "request_timeout_ms": 10_000,
     }

@@ -45,7 +45,9 @@ def build(settings: NotifierSettings, mailer: Mailer | None = None) -> faust.App
             await audit.send(key=key, value=record.model_dump_json().encode())
         count(delivery, records)
 
-    @app.agent(deliveries)
+    # Emails are independent of each other: several in flight at once hide SMTP round trips.
+    # Faust commits an offset only once every message before it has been handled.
+    @app.agent(deliveries, concurrency=settings.concurrency)
     async def notify(stream: faust.StreamT[bytes]) -> None:
         async for raw in stream:
             delivery = await parse_or_dead_letter(parse, raw, dead_letters, topics.DELIVERIES)

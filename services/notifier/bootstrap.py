@@ -19,6 +19,8 @@ class NotifierSettings(FaustSettings):
     smtp_starttls: bool = False
     """Off by default because the local mail sink speaks plain SMTP; turn on for any real server."""
     sender: str = "drr-notify@localhost"
+    concurrency: int = Field(8, ge=1)
+    """Deliveries handled at once (each its own SMTP connection); order between emails is not kept."""
     max_attempts: int = Field(5, ge=1)
     retry_base_s: float = Field(0.5, ge=0)
     """The first retry waits about this long; each later one about twice the one before."""

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from services.notifier.adapters import Mailer, MailError, PermanentMailError
 from services.notifier.templates import Email, render
-from shared.audit_records import AuditKind, AuditRecord, record_id_for
+from shared.audit_records import AuditKind, AuditRecord, delivery_record, record_id_for
 from shared.deliveries import Delivery
 
 SERVICE = "notifier"
@@ -95,19 +95,5 @@ def _log_failure(delivery: Delivery, attempt: int, error: MailError) -> None:
 
 def audit_record(delivery: Delivery, kind: AuditKind, attempt: int, outcome: str) -> AuditRecord:
     """A delivery is sent or given up on once, whichever attempt it took; each failed attempt is its own fact."""
-    recipient = delivery.recipient
     facts = (delivery.delivery_id, attempt) if kind == FAILED else (delivery.delivery_id,)
-    return AuditRecord(
-        record_id=record_id_for(kind, *facts),
-        kind=kind,
-        service=SERVICE,
-        case_id=delivery.case_id,
-        event_id=delivery.event_id,
-        event_type=delivery.event_type,
-        correlation_id=delivery.correlation_id,
-        recipient_id=recipient.practitioner_id,
-        recipient_role=recipient.role,
-        recipient_agency=recipient.agency,
-        rule=delivery.rule,
-        outcome=outcome,
-    )
+    return delivery_record(delivery, kind, record_id_for(kind, *facts), SERVICE, outcome=outcome)

@@ -1,6 +1,6 @@
 """Who learns what from an event: one redacted delivery and one audit record per team member."""
 
-from shared.audit_records import AuditKind, AuditRecord, digests, record_id_for
+from shared.audit_records import AuditKind, AuditRecord, delivery_record, digests, record_id_for
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.events import Envelope
 from shared.sharing import RULE_ID, redact
@@ -33,19 +33,12 @@ def _delivery(event: Envelope, recipient: Recipient) -> Delivery:
 
 def decision_record(delivery: Delivery) -> AuditRecord:
     """What was shared with whom under which rule: field names and digests, never the content."""
-    recipient = delivery.recipient
-    return AuditRecord(
-        record_id=record_id_for(AuditKind.SHARING_DECIDED, delivery.event_id, recipient.practitioner_id),
-        kind=AuditKind.SHARING_DECIDED,
-        service=SERVICE,
-        case_id=delivery.case_id,
-        event_id=delivery.event_id,
-        event_type=delivery.event_type,
-        correlation_id=delivery.correlation_id,
-        recipient_id=recipient.practitioner_id,
-        recipient_role=recipient.role,
-        recipient_agency=recipient.agency,
-        rule=delivery.rule,
+    record_id = record_id_for(AuditKind.SHARING_DECIDED, delivery.event_id, delivery.recipient.practitioner_id)
+    return delivery_record(
+        delivery,
+        AuditKind.SHARING_DECIDED,
+        record_id,
+        SERVICE,
         field_digests=digests(delivery.payload),
         fields_withheld=delivery.fields_withheld,
         outcome="shared",
