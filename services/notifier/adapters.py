@@ -7,14 +7,14 @@ Send errors come in two kinds, because the retry decision is all the core needs 
      └── PermanentMailError   another try cannot help; give up at once
 """
 
+import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Protocol
 
 import aiosmtplib
-from aiosmtplib import SMTPException, SMTPRecipientsRefused, SMTPResponseException
+from aiosmtplib import SMTPException, SMTPRecipientsRefused, SMTPResponseException, SMTPServerDisconnected
 
 
 class MailError(Exception):
@@ -76,29 +76,77 @@ def _by_code(code: int) -> MailError:
     return PermanentMailError(f"smtp_{code}")
 
 
-@dataclass(frozen=True)
 class SmtpMailer:
-    """One connection per message: simple and robust; pool connections if volume ever calls for it."""
+    """Keeps up to `connections` SMTP sessions open and reuses them: connecting, greeting and quitting
+    cost more than the message itself. A session that fails is closed, never reused."""
 
-    host: str
-    port: int
-    sender: str
-    timeout_s: float = 10.0
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    starttls: bool = False
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        timeout_s: float = 10.0,
+        username: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
+        connections: int = 4,
+    ) -> None:
+        self.host, self.port, self.sender, self.timeout_s = host, port, sender, timeout_s
+        self.username, self._password, self.starttls = username, password, starttls
+        self._slots = asyncio.Semaphore(connections)
+        self._idle: list[aiosmtplib.SMTP] = []
+
+    def __repr__(self) -> str:  # never the password
+        return f"SmtpMailer(host={self.host!r}, port={self.port}, sender={self.sender!r})"
 
     async def send(self, *, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]) -> None:
         message = compose(sender=self.sender, to=to, subject=subject, body=body, message_id=message_id, headers=headers)
+        async with self._slots:
+            reused = self._idle.pop() if self._idle else None
+            try:
+                client = await self._send_on(reused, message)
+            except (SMTPException, OSError) as exc:
+                raise classify(exc) from exc
+            self._idle.append(client)
+
+    async def close(self) -> None:
+        while self._idle:
+            await _close(self._idle.pop())
+
+    async def _send_on(self, reused: aiosmtplib.SMTP | None, message: EmailMessage) -> aiosmtplib.SMTP:
+        """Send on the reused session if it is still alive, else (or if it drops) on a new one."""
+        if reused is not None and reused.is_connected:
+            try:
+                await reused.send_message(message)
+                return reused
+            except SMTPServerDisconnected:
+                pass  # the server closed an idle session: not a failure of this message
+        await _close(reused)
+        client = await self._connect()
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=self.host,
-                port=self.port,
-                timeout=self.timeout_s,
-                username=self.username,
-                password=self.password,
-                start_tls=self.starttls,
-            )
-        except (SMTPException, OSError) as exc:
-            raise classify(exc) from exc
+            await client.send_message(message)
+        except BaseException:
+            await _close(client)
+            raise
+        return client
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        client = aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            timeout=self.timeout_s,
+            username=self.username,
+            password=self._password,
+            start_tls=self.starttls,
+        )
+        await client.connect()
+        return client
+
+
+async def _close(client: aiosmtplib.SMTP | None) -> None:
+    if client is None:
+        return
+    try:
+        await client.quit()
+    except (SMTPException, OSError):
+        client.close()

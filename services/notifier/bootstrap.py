@@ -19,6 +19,8 @@ class NotifierSettings(FaustSettings):
     smtp_starttls: bool = False
     """Off by default because the local mail sink speaks plain SMTP; turn on for any real server."""
     sender: str = "drr-notify@localhost"
+    smtp_connections: int = Field(4, ge=1)
+    """SMTP sessions kept open and reused."""
     concurrency: int = Field(8, ge=1)
     """Deliveries handled at once (each its own SMTP connection); order between emails is not kept."""
     max_attempts: int = Field(5, ge=1)
@@ -36,4 +38,5 @@ def smtp_mailer(settings: NotifierSettings) -> SmtpMailer:
         username=settings.smtp_username,
         password=password,
         starttls=settings.smtp_starttls,
+        connections=settings.smtp_connections,
     )

@@ -53,6 +53,26 @@ async def test_a_sent_message_lands_in_the_maildir_with_its_headers(sink: MailSi
     assert message["Subject"] == "[DRR case C-9] Trigger reported: bereavement (HIGH)"
     body = message.get_payload(decode=True)
     assert isinstance(body, bytes) and "ß é" in body.decode(message.get_content_charset() or "utf-8")
+    await mailer.close()
+
+
+async def send_numbered(mailer: SmtpMailer, numbers: range) -> None:
+    for n in numbers:
+        await mailer.send(to=f"p{n}@x.example", subject=f"s{n}", body="b", message_id=f"<{n}@drr-notify>", headers={})
+
+
+async def test_sessions_are_reused_and_a_session_the_server_dropped_is_replaced(tmp_path: Path) -> None:
+    port = free_port()
+    mailer = SmtpMailer(host="127.0.0.1", port=port, sender="drr-notify@localhost", timeout_s=5, connections=2)
+    with MailSink("127.0.0.1", port, tmp_path / "mail") as first:
+        await send_numbered(mailer, range(5))
+        assert first.stored == 5
+    assert len(mailer._idle) == 1  # one session served all five, one after another
+    with MailSink("127.0.0.1", port, tmp_path / "mail") as second:  # the old session is dead now
+        await send_numbered(mailer, range(5, 8))
+        assert second.stored == 3
+    await mailer.close()
+    assert sorted(str(m["Subject"]) for m in read_all(tmp_path / "mail")) == [f"s{n}" for n in range(8)]
 
 
 async def test_a_closed_port_is_a_transient_error() -> None:
