@@ -3,7 +3,10 @@
 Reports accepted/s, emails written/s and p50/p95/p99 from the 202 to the email landing in the Maildir,
 and, on the same broker in the same run, raw aiokafka produce->consume throughput as the reference.
 
-    .venv/bin/python bench/e2e.py [--events 10000] [--cases 200] [--concurrency 64]
+    .venv/bin/python bench/e2e.py [--events 10000] [--cases 200] [--concurrency 64] [--rate EVENTS_PER_S]
+
+Unpaced, intake accepts faster than email can go out, so the latency figures measure the backlog;
+`--rate` offers a steady load instead, to see the latency of a system that keeps up.
 
 It starts its own stack (own ports, temporary folder) and stops it at the end.
 """
@@ -64,7 +67,7 @@ def trigger(case_id: str) -> dict[str, object]:
     return {**envelope(case_id, "trigger.reported", payload), "event_id": str(uuid.uuid4())}
 
 
-async def post_all(url: str, events: list[dict[str, object]], concurrency: int) -> dict[str, float]:
+async def post_all(url: str, events: list[dict[str, object]], concurrency: int, rate: float = 0) -> dict[str, float]:
     """POST every event; returns event_id -> time of its 202 (time.time()).
 
     aiohttp, not httpx, as the load client: httpx's pool capped this loop near 100 requests/s."""
@@ -73,12 +76,14 @@ async def post_all(url: str, events: list[dict[str, object]], concurrency: int) 
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(url, connector=connector, timeout=aiohttp.ClientTimeout(60)) as session:
 
-        async def post(event: dict[str, object]) -> None:
+        async def post(n: int, event: dict[str, object]) -> None:
+            if rate:  # paced: event n leaves n / rate seconds after the first
+                await asyncio.sleep(n / rate)
             async with gate, session.post("/v1/events", data=json.dumps(event), headers=JSON) as answer:
                 if answer.status == 202:
                     accepted[(await answer.json())["event_id"]] = time.time()
 
-        await asyncio.gather(*(post(e) for e in events))
+        await asyncio.gather(*(post(n, e) for n, e in enumerate(events)))
     return accepted
 
 
@@ -128,12 +133,12 @@ async def raw_kafka(bootstrap: str, count: int, size: int = 300) -> float:
     return count / elapsed
 
 
-async def measure(stack: Stack, events: int, cases: int, concurrency: int) -> None:
+async def measure(stack: Stack, events: int, cases: int, concurrency: int, rate: float) -> None:
     case_ids = [f"BENCH-{i:05d}" for i in range(cases)]
     await post_all(stack.url("intake"), [e for c in case_ids for e in team_events(c)], 8)
     load = [trigger(case_ids[i % cases]) for i in range(events)]
     started = time.time()
-    accepted = await post_all(stack.url("intake"), load, concurrency)
+    accepted = await post_all(stack.url("intake"), load, concurrency, rate)
     post_s = time.time() - started
     expected = {str(delivery_id_for(uuid.UUID(eid), p["id"])): eid for eid in accepted for p in TEAM.values()}
     arrivals = landed(stack.maildir, len(expected), timeout_s=600)
@@ -158,12 +163,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rate", type=float, default=0, help="events/s to offer (default: as fast as accepted)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drr-bench-") as var:
         stack = Stack(Path(var), BENCH_PORTS, {"DRR_LOG_LEVEL": "WARNING"})
         stack.start()
         try:
-            asyncio.run(measure(stack, args.events, args.cases, args.concurrency))
+            asyncio.run(measure(stack, args.events, args.cases, args.concurrency, args.rate))
         finally:
             stack.stop()
 

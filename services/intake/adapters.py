@@ -30,7 +30,7 @@ class KafkaPublisher:
         producer = durable_producer(self._bootstrap)
         try:
             await producer.start()
-        except Exception:
+        except BaseException:  # cancellation at shutdown included: never leave a producer open
             await producer.stop()
             raise
         self._producer = producer
