@@ -8,12 +8,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 from shared.roles import Agency, Role
 from shared.sensitivity import Sensitivity, classed
 
-IDENTITY, OPERATIONAL, RISK, CLINICAL = (
-    Sensitivity.IDENTITY,
-    Sensitivity.OPERATIONAL,
-    Sensitivity.RISK,
-    Sensitivity.CLINICAL,
-)
+IDENTITY, OPERATIONAL, RISK = Sensitivity.IDENTITY, Sensitivity.OPERATIONAL, Sensitivity.RISK
+CLINICAL, INTELLIGENCE = Sensitivity.CLINICAL, Sensitivity.INTELLIGENCE
 
 
 class Payload(BaseModel):
@@ -74,6 +70,17 @@ class ReleaseScheduled(Payload):
     residual_risk: str | None = classed(RISK, default=None)
 
 
+class ReleaseRescheduled(Payload):
+    release_date: date = classed(OPERATIONAL)
+    previous_release_date: date | None = classed(OPERATIONAL, default=None)
+    reason: str | None = classed(OPERATIONAL, default=None)
+
+
+class ReleaseCancelled(Payload):
+    previous_release_date: date | None = classed(OPERATIONAL, default=None)
+    reason: str | None = classed(OPERATIONAL, default=None)
+
+
 class TriggerReported(Payload):
     trigger_type: TriggerType = classed(OPERATIONAL)
     severity: Severity = classed(OPERATIONAL)
@@ -88,6 +95,56 @@ class AppointmentMissed(Payload):
     agency: Agency = classed(OPERATIONAL)
     scheduled_at: AwareDatetime = classed(OPERATIONAL)
     reason: str | None = classed(OPERATIONAL, default=None)
+
+
+class AppointmentAttended(Payload):
+    appointment_id: str = classed(OPERATIONAL, min_length=1)
+    appointment_type: str = classed(OPERATIONAL, min_length=1)
+    agency: Agency = classed(OPERATIONAL)
+    attended_at: AwareDatetime = classed(OPERATIONAL)
+
+
+class RiskLevel(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    VERY_HIGH = "very_high"
+
+
+class RiskAssessmentUpdated(Payload):
+    tool: str = classed(OPERATIONAL, min_length=1)
+    """The structured instrument used, e.g. VERA-2R, ERG22+."""
+    level: RiskLevel = classed(RISK)
+    summary: str = classed(RISK, min_length=1)
+    clinical_detail: str | None = classed(CLINICAL, default=None)
+    intelligence_detail: str | None = classed(INTELLIGENCE, default=None)
+    next_review_date: date | None = classed(OPERATIONAL, default=None)
+
+
+class Strategy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    strategy: str = Field(min_length=1)
+    service: str = Field(min_length=1)
+    """Who carries the strategy on after discharge."""
+
+
+class DischargeReported(Payload):
+    """The structured discharge report the paper asks for when a service hands a person on."""
+
+    discharging_agency: Agency = classed(OPERATIONAL)
+    residual_risk: str = classed(RISK, min_length=1)
+    strategies: list[Strategy] = classed(OPERATIONAL, default_factory=list)
+    risk_of_return: str | None = classed(RISK, default=None)
+    self_management_plan: str | None = classed(OPERATIONAL, default=None)
+    key_behaviours_of_concern: list[str] = classed(RISK, default_factory=list)
+    where_to_get_help: list[str] = classed(OPERATIONAL, default_factory=list)
+    clinical_summary: str | None = classed(CLINICAL, default=None)
+
+
+class CaseClosed(Payload):
+    reason: str = classed(OPERATIONAL, min_length=1)
+    closed_on: date = classed(OPERATIONAL)
 
 
 class PanelAction(BaseModel):
@@ -112,9 +169,15 @@ PAYLOADS: dict[str, type[Payload]] = {
     "team.member_joined": TeamMemberJoined,
     "team.member_left": TeamMemberLeft,
     "release.scheduled": ReleaseScheduled,
+    "release.rescheduled": ReleaseRescheduled,
+    "release.cancelled": ReleaseCancelled,
     "trigger.reported": TriggerReported,
     "appointment.missed": AppointmentMissed,
+    "appointment.attended": AppointmentAttended,
     "panel.decision": PanelDecision,
+    "risk_assessment.updated": RiskAssessmentUpdated,
+    "discharge.reported": DischargeReported,
+    "case.closed": CaseClosed,
 }
 """The event catalogue: event type -> payload model. Names are `noun.past_participle`."""
 

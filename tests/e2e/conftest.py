@@ -3,6 +3,7 @@
 It runs on its own ports and in its own folder, so it never meets a `make run` on the same machine.
 """
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,9 @@ import pytest
 
 from deploy.local.stack import Ports, Stack
 
-TEST_PORTS = Ports(kafka=19092, controller=19093, intake=18001, router=18002, notifier=18003, audit=18004, smtp=18025)
+OFFSET = int(os.environ.get("DRR_E2E_PORT_OFFSET", "0"))
+"""Shifts every port, so that two e2e runs on one machine (say, two worktrees) do not collide."""
+TEST_PORTS = Ports(*(port + OFFSET for port in (19092, 19093, 18001, 18002, 18003, 18004, 18025)))
 
 
 @pytest.fixture(scope="session")

@@ -105,3 +105,11 @@ def test_clinical_fields_are_classed_clinical() -> None:
 def test_practitioner_email_is_validated() -> None:
     with pytest.raises(ValidationError):
         Practitioner(id="p", name="n", email="not-an-address", agency="police")  # type: ignore[arg-type]
+
+
+def test_every_event_type_has_an_example_that_validates() -> None:
+    from shared.examples import EXAMPLES
+
+    assert set(EXAMPLES) == set(PAYLOADS)
+    for event_type, example in EXAMPLES.items():
+        PAYLOADS[event_type].model_validate(example)

@@ -1,59 +1,19 @@
 """Every event type renders; the email says which case, what, how urgent; withheld content stays out."""
 
 from datetime import UTC, datetime
-from typing import Any
 from uuid import uuid4
 
 import pytest
 
 from services.notifier.templates import NEXT_STEPS, render
 from shared.deliveries import Delivery, Recipient, delivery_id_for
+from shared.examples import CLINICAL_EXAMPLE, EXAMPLES
 from shared.payloads import PAYLOADS
 from shared.roles import Agency, Role
 from shared.sharing import RULE_ID, redact
 
-CLINICAL_SECRET = "sertraline 50mg, low mood since the funeral"
-PRACTITIONER = {"id": "p-7", "name": "Dana Ortiz", "email": "dana@probation.example", "agency": "probation"}
-SAMPLES: dict[str, dict[str, Any]] = {
-    "case.opened": {"programme": "DRR-North", "referral_agency": "prison"},
-    "case_manager.assigned": {"practitioner": PRACTITIONER},
-    "team.member_joined": {"practitioner": PRACTITIONER, "role": "probation"},
-    "team.member_left": {"practitioner_id": "p-7"},
-    "release.scheduled": {
-        "release_date": "2026-12-01",
-        "establishment": "HMP Example",
-        "licence_conditions": ["Curfew 19:00-07:00", "No contact with named associates"],
-        "treatment_in_custody": "CBT, weekly",
-        "medication": CLINICAL_SECRET,
-        "residual_risk": "medium",
-    },
-    "trigger.reported": {
-        "trigger_type": "bereavement",
-        "severity": "high",
-        "observed_at": "2026-11-20T14:05:00+00:00",
-        "description": "Father died last week; person withdrawn at the mosque.",
-        "clinical_notes": CLINICAL_SECRET,
-    },
-    "appointment.missed": {
-        "appointment_id": "a-1",
-        "appointment_type": "probation supervision",
-        "agency": "probation",
-        "scheduled_at": "2026-11-21T09:30:00+01:00",
-    },
-    "panel.decision": {
-        "panel_date": "2026-11-18",
-        "decision": "Increase contact to twice weekly",
-        "rationale": "Recent bereavement and missed appointments",
-        "actions": [
-            {
-                "owner_role": "mental_health",
-                "description": "Offer grief counselling",
-                "due_date": "2026-11-25",
-            }
-        ],
-        "next_review_date": "2026-12-16",
-    },
-}
+CLINICAL_SECRET = CLINICAL_EXAMPLE
+SAMPLES = EXAMPLES
 
 
 def delivery_for(event_type: str, role: Role = Role.CASE_MANAGER) -> Delivery:
@@ -129,7 +89,7 @@ def test_the_mental_health_lead_sees_clinical_detail_and_no_withheld_notice() ->
 
 
 def test_unknown_event_type_still_renders_with_a_default_line() -> None:
-    delivery = delivery_for("case.opened").model_copy(update={"event_type": "case.closed"})
+    delivery = delivery_for("case.opened").model_copy(update={"event_type": "case.reopened"})
     email = render(delivery)
-    assert email.subject == "[DRR case C-123] Case closed (FOR INFORMATION)"
+    assert email.subject == "[DRR case C-123] Case reopened (FOR INFORMATION)"
     assert "contact the case manager" in email.body
