@@ -13,12 +13,12 @@ import httpx
 
 from deploy.local.demo_case import case_history
 from deploy.local.mail import messages, text_of
+from deploy.local.stack import Stack
 
 
-def post_history(intake_url: str, case_id: str) -> list[httpx.Response]:
+def post_history(stack: Stack, case_id: str) -> list[httpx.Response]:
     """Posted one at a time, in order: the order agency systems publish a case's events in."""
-    with httpx.Client(base_url=intake_url, timeout=30) as client:
-        return [client.post("/v1/events", json=event) for event in case_history(case_id)]
+    return stack.post_events(case_history(case_id))
 
 
 def wait_for_mail(maildir: Path, case_id: str, count: int, timeout_s: float = 60) -> int:
@@ -36,9 +36,10 @@ def report(maildir: Path, case_id: str) -> str:
     return "\n".join(lines)
 
 
-def run_demo(intake_url: str, maildir: Path, expected: int = 16) -> None:
+def run_demo(stack: Stack, expected: int = 16) -> None:
     case_id = f"DEMO-{uuid.uuid4().hex[:8].upper()}"
-    answers = post_history(intake_url, case_id)
+    maildir = stack.maildir
+    answers = post_history(stack, case_id)
     print(f"posted {len(answers)} events for case {case_id}: {sorted({a.status_code for a in answers})}")
     got = wait_for_mail(maildir, case_id, expected)
     print(report(maildir, case_id))
@@ -47,5 +48,4 @@ def run_demo(intake_url: str, maildir: Path, expected: int = 16) -> None:
 
 
 if __name__ == "__main__":
-    var = Path(os.environ.get("DRR_VAR_DIR", "var"))
-    run_demo(os.environ.get("DRR_INTAKE_URL", "http://127.0.0.1:8001"), var / "mail")
+    run_demo(Stack(Path(os.environ.get("DRR_VAR_DIR", "var")).resolve()))  # the running stack's defaults

@@ -26,7 +26,7 @@ def main() -> None:
     try:
         print(where_to_look(stack), flush=True)
         if os.environ.get("DRR_DEMO", "1") != "0":
-            run_demo(stack.url("intake"), stack.maildir)
+            run_demo(stack)
         print("\nrunning; Ctrl-C stops everything", flush=True)
         stop.wait()
     finally:

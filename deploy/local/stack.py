@@ -8,6 +8,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from deploy.local.kafka import KafkaNode
 from deploy.local.processes import Process, http_ok, port_open, wait_until
@@ -57,6 +60,12 @@ class Stack:
             "DRR_MAILSINK_MAILDIR": str(self.maildir),
             **self.extra_env,
         }
+
+    def post_events(self, events: list[dict[str, Any]]) -> list[httpx.Response]:
+        """POST events to intake one at a time, in order, as an agency system would.
+        Tests and the demo publish through here, so whatever intake requires is done in one place."""
+        with httpx.Client(base_url=self.url("intake"), timeout=30) as client:
+            return [client.post("/v1/events", json=event) for event in events]
 
     def start(self, timeout_s: float = 120) -> None:
         self.kafka.start()

@@ -9,10 +9,10 @@ from prometheus_client import Counter
 
 from services.router.bootstrap import RouterSettings
 from services.router.handling import Outcome, handle
-from services.router.team import CaseTeam
 from shared import topics
 from shared.events import parse_event_json
 from shared.faust_app import make_app, parse_or_dead_letter, raw_topic
+from shared.team import CaseTeam
 
 ROUTED = Counter("drr_router_events_total", "Events routed", ["event_type"])
 DELIVERIES = Counter("drr_router_deliveries_total", "Deliveries emitted", ["event_type", "role"])

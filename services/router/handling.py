@@ -3,11 +3,11 @@
 from dataclasses import dataclass, field
 
 from services.router.routing import decide, decision_record, no_recipient_record, team_record
-from services.router.team import CaseTeam, apply
 from shared.audit_records import AuditRecord
 from shared.deliveries import Delivery
 from shared.events import Envelope
 from shared.payloads import TEAM_EVENTS
+from shared.team import CaseTeam, apply
 
 
 @dataclass(frozen=True)

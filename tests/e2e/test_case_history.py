@@ -36,7 +36,7 @@ def mail_to(mails: list[EmailMessage], person: dict[str, str]) -> list[EmailMess
 
 def test_the_team_is_told_what_each_may_know_and_the_audit_trail_shows_it(stack: Stack) -> None:
     case_id = f"E2E-{uuid.uuid4().hex[:10]}"
-    answers = post_history(stack.url("intake"), case_id)
+    answers = post_history(stack, case_id)
     assert [a.status_code for a in answers] == [202] * len(case_history(case_id))
 
     expected = SHARED_EVENTS * len(TEAM)
@@ -85,7 +85,7 @@ def test_an_invalid_event_gets_a_422_and_nothing_reaches_kafka(stack: Stack) -> 
     answer = httpx.post(f"{stack.url('intake')}/v1/events", json=bad)
     assert answer.status_code == 422
     assert [e["field"] for e in answer.json()["errors"]] == ["occurred_at"]
-    good = httpx.post(f"{stack.url('intake')}/v1/events", json=case_history(case_id)[0])
+    [good] = stack.post_events([case_history(case_id)[0]])
     assert good.status_code == 202
     keys = asyncio.run(keys_in_topic(stack.kafka.bootstrap, topics.EVENTS))
     assert keys.count(case_id.encode()) == 1  # the valid one only

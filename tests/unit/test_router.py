@@ -2,9 +2,9 @@
 
 from deploy.local.demo_case import CASE_MANAGER, CLINICAL_NOTES, FORMER_MEMBER, MEMBERS, case_history
 from services.router.handling import handle
-from services.router.team import CaseTeam
 from shared.audit_records import AuditKind
 from shared.events import Envelope, parse_event
+from shared.team import CaseTeam
 
 
 def replay(case_id: str = "C-7") -> tuple[CaseTeam, list[Envelope]]:

@@ -1,4 +1,6 @@
-"""A case team as the router keeps it: the responsible case manager and the members by role."""
+"""A case team: the responsible case manager and the members by role, folded from the team events.
+
+Shared because every service that must know who is on a case (router, notifier) folds the same events."""
 
 from pydantic import BaseModel, ConfigDict
 
