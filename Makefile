@@ -5,14 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KAFKA_LIB := deploy/kafka/lib
 
-.PHONY: run test demo lint bench setup clean
+.PHONY: run test demo lint bench setup clean postgres
 
 setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml verifier/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e ./verifier -e '.[dev]'
 	touch $@
 
 $(KAFKA_LIB)/.fetched: deploy/kafka/pom.xml
@@ -25,11 +25,15 @@ run: setup
 demo: setup
 	$(PY) -m deploy.local.demo
 
-test: setup
+test: setup postgres
 	$(PY) -m pytest -q
 
+# The audit ledger's tests run on PostgreSQL 15 too (a private cluster the tests start and stop).
+postgres:
+	@test -x /usr/lib/postgresql/15/bin/initdb || (apt-get update -qq && apt-get install -y -qq postgresql)
+
 lint: setup
-	$(PY) -m ruff check shared services deploy tests bench
+	$(PY) -m ruff check shared services deploy tests bench verifier
 	$(PY) -m mypy
 
 bench: setup

@@ -24,6 +24,10 @@ class AuditKind(StrEnum):
     EMAIL_SENT = "email.sent"
     EMAIL_FAILED = "email.failed"
     EMAIL_DEAD_LETTERED = "email.dead_lettered"
+    POLICY_LOADED = "policy.loaded"
+    AUDIT_QUERIED = "audit.queried"
+    ACKNOWLEDGED = "notification.acknowledged"
+    ESCALATED = "notification.escalated"
 
 
 class AuditRecord(BaseModel):
@@ -48,6 +52,10 @@ class AuditRecord(BaseModel):
     fields_withheld: list[str] = Field(default_factory=list)
     outcome: str | None = None
     """A reason or status code, never free text that could carry personal data."""
+    actor: str | None = None
+    """Who did it, when that is not a recipient: e.g. the oversight token's name for an audit query."""
+    query: dict[str, str] = Field(default_factory=dict)
+    """For an audit query: the path and the parameters asked (identifiers and codes only)."""
 
 
 def delivery_record(delivery: Delivery, kind: AuditKind, record_id: UUID, service: str, **facts: Any) -> AuditRecord:

@@ -1,14 +1,18 @@
-"""Settings -> ledger, consumer and app. Settings are read here, once, never at import time."""
+"""Settings -> ledger, signer, consumer and app. Settings are read here, once, never at import time."""
 
 from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from services.audit.adapters import Ledger
 from services.audit.app import create_app
+from services.audit.checkpoints import Signer, checkpoint_now
 from services.audit.consumer import AuditConsumer, kafka_consumer
+from services.audit.queries import KafkaQueryLog
+from services.audit.sqlite_store import SqliteLedger
+from services.audit.store import SqlLedger
 from shared.settings import ServiceSettings
 
 
@@ -18,10 +22,38 @@ class AuditSettings(ServiceSettings):
     host: str = "127.0.0.1"
     port: int = 8004
     db_path: Path = Path("var/audit.sqlite3")
+    database_url: SecretStr | None = None
+    """A postgresql:// URL: use PostgreSQL instead of the SQLite file at db_path."""
+    signing_key_path: Path = Path("var/audit-signing-key.pem")
+    origin: str = "drr-notify.local/audit"
+    """The checkpoint origin line and the signing key's name."""
+    checkpoint_every_leaves: int = 1000
+    checkpoint_every_s: float = 1.0
+
+
+def open_ledger(settings: AuditSettings) -> SqlLedger:
+    if settings.database_url is not None:
+        from services.audit.postgres_store import PostgresLedger  # only production needs the driver
+
+        return PostgresLedger.open(settings.database_url.get_secret_value())
+    return SqliteLedger.open(settings.db_path)
+
+
+def signer(settings: AuditSettings) -> Signer:
+    return Signer.from_file(settings.signing_key_path, settings.origin)
 
 
 def bootstrap(settings: AuditSettings) -> FastAPI:
-    """The app over the ledger at settings.db_path, consuming from settings.kafka_bootstrap."""
-    ledger = Ledger.open(settings.db_path)
-    consumer = AuditConsumer(ledger, partial(kafka_consumer, settings.kafka_bootstrap))
-    return create_app(ledger, consumer)
+    """The app over the configured ledger, consuming from settings.kafka_bootstrap."""
+    ledger, key = open_ledger(settings), signer(settings)
+    checkpoint_now(ledger, key, settings.origin)  # a checkpoint exists from the start, and the past is checked
+    consumer = AuditConsumer(
+        ledger,
+        partial(kafka_consumer, settings.kafka_bootstrap),
+        key,
+        origin=settings.origin,
+        every_leaves=settings.checkpoint_every_leaves,
+        every_s=settings.checkpoint_every_s,
+    )
+    query_log = KafkaQueryLog(settings.kafka_bootstrap)
+    return create_app(ledger, query_log, key.verifier_key, consumer, query_log.running)

@@ -1,20 +1,24 @@
-"""Kafka -> ledger. At-least-once delivery, made effectively-once by the ledger's record_id dedupe.
+"""Kafka -> ledger, exactly once: each batch's leaves and the offsets after it commit in one DB transaction.
 
-Each batch is committed to SQLite first and its Kafka offsets second, so a crash in between only
-redelivers records the ledger already holds, and they are skipped.
+On every partition assignment the consumer seeks to the offsets the ledger stored, so Kafka's own
+committed offsets are only a hint for lag monitoring; a crash anywhere redoes nothing twice. Between
+batches it signs a checkpoint when one is due.
 """
 
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeAlias
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from pydantic import ValidationError
 
-from services.audit.adapters import Ledger
+from services.audit.checkpoints import Signer, checkpoint_now, due
+from services.audit.leaves import leaf_of
 from services.audit.metrics import APPENDED, DUPLICATES, LEDGER_SIZE, UNPARSEABLE
+from services.audit.store import SqlLedger
 from shared import topics
 from shared.audit_records import AuditRecord
 
@@ -26,11 +30,7 @@ Message: TypeAlias = ConsumerRecord[bytes, bytes]
 def kafka_consumer(bootstrap: str) -> AIOKafkaConsumer:
     """Must be called inside the event loop (aiokafka binds to the running loop)."""
     return AIOKafkaConsumer(
-        topics.AUDIT,
-        bootstrap_servers=bootstrap,
-        group_id=GROUP_ID,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
+        bootstrap_servers=bootstrap, group_id=GROUP_ID, auto_offset_reset="earliest", enable_auto_commit=False
     )
 
 
@@ -42,36 +42,58 @@ def parse(message: Message) -> AuditRecord | None:
         # The error's text quotes the input, which could be anything: log only where and what kind.
         kinds = sorted({detail["type"] for detail in error.errors(include_input=False)})
         where = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
-        log.warning(
-            "unparseable audit record skipped", extra={**where, "error": type(error).__name__, "error_kinds": kinds}
-        )
+        log.warning("unparseable audit record skipped", extra={**where, "error_kinds": kinds})
         UNPARSEABLE.inc()
         return None
 
 
-def store(ledger: Ledger, records: list[AuditRecord]) -> int:
-    """Append a batch and update the metrics; returns how many records were new."""
-    appended = ledger.append(records)
+def store(ledger: SqlLedger, messages: list[Message]) -> int:
+    """Append a batch's records with the offsets after it, atomically; returns how many were new."""
+    records = [record for record in map(parse, messages) if record is not None]
+    offsets = {(m.topic, m.partition): m.offset + 1 for m in messages}
+    appended = ledger.append([leaf_of(r) for r in records], offsets)
     APPENDED.inc(appended)
     DUPLICATES.inc(len(records) - appended)
-    LEDGER_SIZE.set(ledger.head().seq)
-    log.debug("audit batch stored", extra={"appended": appended, "duplicates": len(records) - appended})
+    LEDGER_SIZE.set(ledger.size())
     return appended
 
 
+class SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Whatever Kafka remembers, resume each partition where the ledger's own offsets say."""
+
+    def __init__(self, ledger: SqlLedger, consumer: AIOKafkaConsumer) -> None:
+        self._ledger, self._consumer = ledger, consumer
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        stored = await asyncio.to_thread(self._ledger.offsets)
+        for partition in assigned:
+            if (partition.topic, partition.partition) in stored:
+                self._consumer.seek(partition, stored[partition.topic, partition.partition])
+            else:
+                await self._consumer.seek_to_beginning(partition)
+
+
 class AuditConsumer:
-    """Runs until stop(): polls the audit topic, stores each batch, then commits its offsets."""
+    """Runs until stop(): polls the audit topic, stores each batch with its offsets, signs checkpoints."""
 
     def __init__(
         self,
-        ledger: Ledger,
+        ledger: SqlLedger,
         connect: Callable[[], AIOKafkaConsumer],
+        signer: Signer,
         *,
-        poll_ms: int = 500,
-        max_records: int = 500,
+        origin: str,
+        every_leaves: int = 1000,
+        every_s: float = 1.0,
+        poll_ms: int = 200,
+        max_records: int = 5000,
         retry_s: float = 2.0,
     ) -> None:
-        self._ledger, self._connect = ledger, connect
+        self._ledger, self._connect, self._signer, self._origin = ledger, connect, signer, origin
+        self._every_leaves, self._every_s = every_leaves, every_s
         self._poll_ms, self._max_records, self._retry_s = poll_ms, max_records, retry_s
         self._stopping = False
         self.ready = False
@@ -87,6 +109,7 @@ class AuditConsumer:
         try:
             while not self._stopping:
                 await self._poll(consumer)
+                await asyncio.to_thread(self._maybe_checkpoint)
         except Exception:
             log.exception("audit consumer failed")
             raise
@@ -99,6 +122,7 @@ class AuditConsumer:
         """Keep trying until the broker answers, so start-up order does not matter."""
         while not self._stopping:
             consumer = self._connect()
+            consumer.subscribe([topics.AUDIT], listener=SeekToStored(self._ledger, consumer))
             try:
                 await consumer.start()
                 log.info("audit consumer started", extra={"topic": topics.AUDIT, "group": GROUP_ID})
@@ -112,16 +136,20 @@ class AuditConsumer:
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
         batches = await consumer.getmany(timeout_ms=self._poll_ms, max_records=self._max_records)
         messages = [message for batch in batches.values() for message in batch]
-        if not messages:
-            return
-        records = [record for record in map(parse, messages) if record is not None]
-        await asyncio.to_thread(store, self._ledger, records)
-        await _commit(consumer)
+        if messages:
+            await asyncio.to_thread(store, self._ledger, messages)
+            await _commit(consumer)
+
+    def _maybe_checkpoint(self) -> None:
+        now = datetime.now(UTC)
+        latest, size = self._ledger.latest_checkpoint(), self._ledger.size()
+        if due(latest, size, every_leaves=self._every_leaves, every_s=self._every_s, now=now):
+            checkpoint_now(self._ledger, self._signer, self._origin, now)
 
 
 async def _commit(consumer: AIOKafkaConsumer) -> None:
+    """Advisory only (lag monitoring): the ledger's stored offsets are what the consumer resumes from."""
     try:
         await consumer.commit()
     except (CommitFailedError, IllegalStateError) as error:
-        # Partitions moved to another member: it will redeliver this batch, and the ledger skip it.
         log.warning("offset commit failed", extra={"error": type(error).__name__})

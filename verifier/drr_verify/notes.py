@@ -44,7 +44,7 @@ def verifier_key_text(name: str, public_key: bytes) -> str:
 
 
 def parse_verifier_key(text: str) -> VerifierKey:
-    name, hex_id, encoded = text.strip().rsplit("+", 2)
+    name, hex_id, encoded = text.strip().split("+", 2)  # a name holds no "+"; base64 may
     raw = base64.b64decode(encoded, validate=True)
     if raw[:1] != ED25519 or len(raw) != 33 or key_id(name, raw[1:]).hex() != hex_id:
         raise ValueError("not an Ed25519 verifier key")

@@ -12,7 +12,9 @@ from aiokafka import ConsumerRecord
 from aiokafka.errors import CommitFailedError, KafkaConnectionError
 from prometheus_client import REGISTRY
 
-from services.audit.adapters import Ledger
+from services.audit.checkpoints import Signer
+from services.audit.leaves import EntryFilter
+from services.audit.sqlite_store import SqliteLedger as Ledger
 from services.audit.consumer import AuditConsumer, Message, parse, store
 from shared.audit_records import AuditRecord
 
@@ -37,6 +39,11 @@ def ledger(tmp_path: Path) -> Ledger:
     return Ledger.open(tmp_path / "audit.sqlite3")
 
 
+@pytest.fixture
+def signer(tmp_path: Path) -> Signer:
+    return Signer.from_file(tmp_path / "key.pem", "test/audit")
+
+
 def test_parse_reads_an_audit_record() -> None:
     record = _record()
     assert parse(_message(record.model_dump_json().encode())) == record
@@ -52,7 +59,7 @@ def test_parse_skips_what_is_not_a_record_logging_no_content(
     assert _sample("drr_audit_unparseable_records_total") == before + 1
     [logged] = caplog.records
     where = (logged.topic, logged.partition, logged.offset)  # type: ignore[attr-defined]
-    assert where == ("drr.audit", 2, 41) and logged.error == "ValidationError"  # type: ignore[attr-defined]
+    assert where == ("drr.audit", 2, 41) and logged.error_kinds  # type: ignore[attr-defined]
     assert "Jane" not in repr(logged.__dict__) and "not json" not in repr(logged.__dict__)
 
 
@@ -60,8 +67,14 @@ def test_store_counts_appended_and_duplicate_records(ledger: Ledger) -> None:
     appended = _sample("drr_audit_entries_appended_total")
     duplicates = _sample("drr_audit_duplicates_skipped_total")
     one, two = _record(), _record()
-    assert store(ledger, [one, two]) == 2
-    assert store(ledger, [two, _record()]) == 1
+    assert (
+        store(ledger, [_message(one.model_dump_json().encode(), 0), _message(two.model_dump_json().encode(), 1)]) == 2
+    )
+    assert (
+        store(ledger, [_message(two.model_dump_json().encode(), 2), _message(_record().model_dump_json().encode(), 3)])
+        == 1
+    )
+    assert ledger.offsets() == {("drr.audit", 2): 4}
     assert _sample("drr_audit_entries_appended_total") == appended + 3
     assert _sample("drr_audit_duplicates_skipped_total") == duplicates + 1
     assert _sample("drr_audit_ledger_entries") == 3
@@ -75,6 +88,9 @@ class FakeKafka:
         self.batches = [[_message(v, i) for i, v in enumerate(batch)] for batch in batches]
         self.calls: list[object] = []
 
+    def subscribe(self, topics: list[str], listener: object) -> None:
+        self.listener = listener
+
     async def start(self) -> None:
         self.calls.append("start")
 
@@ -85,7 +101,7 @@ class FakeKafka:
         return {}
 
     async def commit(self) -> None:
-        self.calls.append(("commit", self.ledger.head().seq))
+        self.calls.append(("commit", self.ledger.size()))
         if self.fail_commits:
             self.fail_commits -= 1
             raise CommitFailedError("rebalanced")
@@ -108,45 +124,57 @@ async def _run_until(worker: AuditConsumer, done: Callable[[], bool]) -> None:
     await asyncio.wait_for(task, DEADLINE_S)
 
 
-async def test_each_batch_is_stored_before_its_offsets_are_committed(ledger: Ledger) -> None:
+async def test_each_batch_is_stored_before_its_offsets_are_committed(ledger: Ledger, signer: Signer) -> None:
     one, two = _record(), _record()
     one_json, two_json = one.model_dump_json().encode(), two.model_dump_json().encode()
     batches: list[list[bytes | None]] = [[one_json, b"junk"], [one_json, two_json]]
     kafka = FakeKafka(ledger, batches)
-    worker = AuditConsumer(ledger, lambda: kafka, poll_ms=10)
+    worker = AuditConsumer(ledger, lambda: kafka, signer, origin="test/audit", poll_ms=10)
     await _run_until(worker, lambda: len(kafka.calls) >= 3)
     assert kafka.calls == ["start", ("commit", 1), ("commit", 2), "stop"]
-    stored = [json.loads(e.record_json)["record_id"] for e in ledger.entries()]
+    stored = [json.loads(e.text)["record_id"] for e in ledger.entries(EntryFilter())]
     assert stored == [str(one.record_id), str(two.record_id)] and not worker.ready
 
 
-async def test_it_is_ready_only_while_running(ledger: Ledger) -> None:
+async def test_it_is_ready_only_while_running(ledger: Ledger, signer: Signer) -> None:
     kafka = FakeKafka(ledger, [])
-    worker = AuditConsumer(ledger, lambda: kafka, poll_ms=10)
+    worker = AuditConsumer(ledger, lambda: kafka, signer, origin="test/audit", poll_ms=10)
     assert not worker.ready
     await _run_until(worker, lambda: worker.ready)
     assert not worker.ready and kafka.calls == ["start", "stop"]
 
 
-async def test_a_failed_commit_is_logged_and_consumption_goes_on(ledger: Ledger) -> None:
+async def test_a_failed_commit_is_logged_and_consumption_goes_on(ledger: Ledger, signer: Signer) -> None:
     batches: list[list[bytes | None]] = [[_record().model_dump_json().encode()] for _ in range(2)]
     kafka = FakeKafka(ledger, batches, fail_commits=1)
-    worker = AuditConsumer(ledger, lambda: kafka, poll_ms=10)
+    worker = AuditConsumer(ledger, lambda: kafka, signer, origin="test/audit", poll_ms=10)
     await _run_until(worker, lambda: ("commit", 2) in kafka.calls)
-    assert ledger.head().seq == 2
+    assert ledger.size() == 2
 
 
-async def test_it_keeps_trying_until_kafka_answers(ledger: Ledger) -> None:
+async def test_it_keeps_trying_until_kafka_answers(ledger: Ledger, signer: Signer) -> None:
     attempts = [Unreachable(ledger, []), Unreachable(ledger, []), FakeKafka(ledger, [])]
-    worker = AuditConsumer(ledger, lambda: attempts.pop(0), poll_ms=10, retry_s=0.01)
+    worker = AuditConsumer(ledger, lambda: attempts.pop(0), signer, origin="t", poll_ms=10, retry_s=0.01)
     await _run_until(worker, lambda: worker.ready)
     assert attempts == []
 
 
-async def test_stop_while_kafka_is_unreachable_ends_the_run(ledger: Ledger) -> None:
-    worker = AuditConsumer(ledger, lambda: Unreachable(ledger, []), retry_s=0.01)
+async def test_stop_while_kafka_is_unreachable_ends_the_run(ledger: Ledger, signer: Signer) -> None:
+    worker = AuditConsumer(ledger, lambda: Unreachable(ledger, []), signer, origin="t", retry_s=0.01)
     task = asyncio.create_task(worker.run())
     await asyncio.sleep(0.05)
     worker.stop()
     await asyncio.wait_for(task, DEADLINE_S)
     assert not worker.ready
+
+
+async def test_a_signed_checkpoint_follows_the_stored_batches(ledger: Ledger, signer: Signer) -> None:
+    kafka = FakeKafka(ledger, [[_record().model_dump_json().encode() for _ in range(3)]])
+    worker = AuditConsumer(ledger, lambda: kafka, signer, origin="test/audit", poll_ms=10, every_s=0.0)
+    await _run_until(worker, lambda: (ledger.latest_checkpoint() or _Empty).size == 3)
+    latest = ledger.latest_checkpoint()
+    assert latest is not None and latest.note.startswith("test/audit\n3\n")
+
+
+class _Empty:
+    size = -1

@@ -1,0 +1,42 @@
+"""`audit`: the ledger's operator commands, against the database the DRR_AUDIT_* settings name.
+
+audit tokens issue --name NAME   print a new oversight bearer token (only its hash is stored)
+audit export --out DIR           write the ledger and every checkpoint for drr-verify verify-export
+audit key                        print the verifier key oversight bodies pin
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from services.audit.bootstrap import AuditSettings, open_ledger, signer
+from services.audit.export import export
+from services.audit.tokens import issue
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="audit", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    commands = main.add_subparsers(dest="command", required=True)
+    tokens = commands.add_parser("tokens").add_subparsers(dest="action", required=True)
+    tokens.add_parser("issue").add_argument("--name", required=True, help="the oversight body, e.g. 'ICO'")
+    commands.add_parser("export").add_argument("--out", required=True)
+    commands.add_parser("key")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = AuditSettings()
+    ledger = open_ledger(settings)
+    if args.command == "tokens":
+        sys.stdout.write(issue(ledger, args.name) + "\n")
+    elif args.command == "export":
+        count = export(ledger, Path(args.out), signer(settings).verifier_key)
+        sys.stdout.write(f"{count} entries exported to {args.out}\n")
+    else:
+        sys.stdout.write(signer(settings).verifier_key + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""`audit export`: the ledger as JSON Lines plus every signed checkpoint, for drr-verify verify-export."""
+
+import base64
+import json
+from pathlib import Path
+
+from services.audit.store import SqlLedger
+
+
+def export(ledger: SqlLedger, folder: Path, verifier_key: str) -> int:
+    """Write entries.jsonl, checkpoints.jsonl and verifier_key.txt; returns the number of entries."""
+    folder.mkdir(parents=True, exist_ok=True)
+    checkpoints = ledger.checkpoints()
+    size = ledger.size()
+    with (folder / "checkpoints.jsonl").open("w") as out:
+        for checkpoint in checkpoints:
+            out.write(json.dumps({"size": checkpoint.size, "note": checkpoint.note}) + "\n")
+    count = 0
+    with (folder / "entries.jsonl").open("w", encoding="utf-8") as out:
+        for index, leaf, leaf_hash in ledger.leaves_with_hashes(size):
+            line = {"index": index, "leaf": leaf, "leaf_hash": base64.b64encode(leaf_hash).decode()}
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            count += 1
+    (folder / "verifier_key.txt").write_text(verifier_key + "\n")
+    return count

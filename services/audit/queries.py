@@ -1,0 +1,60 @@
+"""Every oversight query becomes a leaf: published to the audit topic before the answer is given.
+
+Through Kafka rather than straight into the database, so that the ledger keeps one total order and
+replaying the topic reproduces it exactly. Tests pass a fake that appends directly.
+"""
+
+from collections.abc import AsyncIterator
+from typing import Protocol
+from uuid import uuid4
+
+from aiokafka import AIOKafkaProducer
+
+from shared import topics
+from shared.audit_records import AuditKind, AuditRecord
+from shared.kafka import durable_producer
+
+SERVICE = "audit"
+
+
+class QueryLog(Protocol):
+    async def record(self, *, record: AuditRecord) -> None: ...
+
+
+def query_record(*, actor: str, path: str, params: dict[str, str], case_id: str | None) -> AuditRecord:
+    return AuditRecord(
+        record_id=uuid4(),
+        kind=AuditKind.AUDIT_QUERIED,
+        service=SERVICE,
+        case_id=case_id,
+        actor=actor,
+        query={"path": path, **params},
+    )
+
+
+class KafkaQueryLog:
+    """A durable producer, started on the first query (so the API starts whatever Kafka is doing)."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self._bootstrap = bootstrap
+        self._producer: AIOKafkaProducer | None = None
+
+    async def record(self, *, record: AuditRecord) -> None:
+        if self._producer is None:
+            producer = durable_producer(self._bootstrap)
+            try:
+                await producer.start()
+            except Exception:
+                await producer.stop()
+                raise
+            self._producer = producer
+        key = record.case_id.encode() if record.case_id else None
+        await self._producer.send_and_wait(topics.AUDIT, record.model_dump_json().encode(), key=key)
+
+    async def running(self) -> AsyncIterator[None]:
+        """For the app's lifespan: closes the producer at the end."""
+        try:
+            yield
+        finally:
+            if self._producer is not None:
+                await self._producer.stop()
