@@ -41,9 +41,11 @@ def where_to_look(stack: Stack) -> str:
             f"intake    {stack.url('intake')}/v1/events   (POST events; /docs for the API)",
             f"router    {stack.url('router')}/healthz",
             f"notifier  {stack.url('notifier')}/healthz",
-            f"audit     {stack.url('audit')}/v1/audit/entries?case_id=...",
+            f"audit     {stack.url('audit')}/v1/audit/entries?case_id=...  (oversight token below)",
             f"smtp      127.0.0.1:{stack.ports.smtp}  ->  mail in {stack.maildir}/new",
             f"logs      {stack.var_dir}/logs/  (JSON lines); metrics on each service's /metrics",
+            f"oversight Authorization: Bearer {stack.oversight_token}",
+            f"          verifier key: {stack.audit_cli('key').strip()}",
         ]
     )
 

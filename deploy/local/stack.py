@@ -4,6 +4,8 @@ its own process, checked healthy, and stopped by PID (SIGTERM, then SIGKILL afte
 Used by `make run` (deploy/local/run.py), the end-to-end tests and the benchmark.
 """
 
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +37,8 @@ class Stack:
     ports: Ports = Ports()
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: list[Process] = field(default_factory=list)
+    oversight_token: str = ""
+    """Issued by the audit CLI at start, for tests and local use of the oversight API."""
 
     def __post_init__(self) -> None:
         self.kafka = KafkaNode(self.var_dir / "kafka", self.ports.kafka, self.ports.controller)
@@ -56,6 +60,7 @@ class Stack:
             "DRR_NOTIFIER_SMTP_PORT": str(p.smtp),
             "DRR_AUDIT_PORT": str(p.audit),
             "DRR_AUDIT_DB_PATH": str(self.var_dir / "audit.sqlite3"),
+            "DRR_AUDIT_SIGNING_KEY_PATH": str(self.var_dir / "audit-signing-key.pem"),
             "DRR_MAILSINK_PORT": str(p.smtp),
             "DRR_MAILSINK_MAILDIR": str(self.maildir),
             **self.extra_env,
@@ -73,6 +78,7 @@ class Stack:
             for name, module in SERVICES:
                 process = self._python(name, module)
                 wait_until(self._readiness(name), timeout_s, name, process.alive)
+            self.oversight_token = self.audit_cli("tokens", "issue", "--name", "local-oversight").strip()
         except Exception:
             self.stop()
             raise
@@ -82,6 +88,14 @@ class Stack:
             process.stop()
         self.processes.clear()
         self.kafka.stop()
+
+    def audit_cli(self, *args: str) -> str:
+        """Run the `audit` operator command against this stack's ledger; returns what it printed."""
+        argv = [sys.executable, "-m", "services.audit.cli", *args]
+        done = subprocess.run(
+            argv, env={**os.environ, **self.env()}, cwd=REPO, capture_output=True, text=True, check=True
+        )
+        return done.stdout
 
     def _python(self, name: str, module: str) -> Process:
         log = self.var_dir / "logs" / f"{name}.log"

@@ -1,13 +1,17 @@
 """A realistic case history, posted through intake, ends as emails in the mailbox and in the audit trail."""
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
+from drr_verify.notes import parse_verifier_key
+from drr_verify.pages import unproven_entries
 
 from deploy.local.demo import post_history
 from deploy.local.demo_case import CASE_MANAGER, CLINICAL_NOTES, FORMER_MEMBER, MEMBERS, case_history
@@ -63,14 +67,22 @@ def test_the_team_is_told_what_each_may_know_and_the_audit_trail_shows_it(stack:
 
 
 def assert_audit_trail(stack: Stack, case_id: str, event_ids: set[str], deliveries: int) -> None:
-    def entries() -> list[dict[str, object]] | None:
-        body = httpx.get(f"{stack.url('audit')}/v1/audit/entries", params={"case_id": case_id, "limit": 1000}).json()
-        kinds = [e["record"]["kind"] for e in body["entries"]]
-        return body if kinds.count("email.sent") >= deliveries else None
+    headers = {"Authorization": f"Bearer {stack.oversight_token}"}
+    url = f"{stack.url('audit')}/v1/audit/entries"
+    assert httpx.get(url, params={"case_id": case_id}).status_code == 401
 
-    body = eventually(entries, what="audit entries")
-    assert isinstance(body, dict) and body["chain_intact"] is True
-    records = [e["record"] for e in body["entries"]]
+    def entries() -> dict[str, Any] | None:
+        body: dict[str, Any] = httpx.get(url, params={"case_id": case_id, "limit": 1000}, headers=headers).json()
+        facts = [e for e in body["entries"] if json.loads(e["leaf"])["kind"] != "audit.queried"]
+        kinds = [json.loads(e["leaf"])["kind"] for e in facts]
+        proven = all(e["proof"] is not None for e in facts)  # covered by a signed checkpoint
+        return {**body, "entries": facts} if kinds.count("email.sent") >= deliveries and proven else None
+
+    body = eventually(entries, what="audit entries covered by a signed checkpoint")
+    assert isinstance(body, dict)
+    key = httpx.get(f"{stack.url('audit')}/v1/checkpoint", headers=headers).json()["verifier_key"]
+    assert unproven_entries(body, parse_verifier_key(key)) == []
+    records = [json.loads(e["leaf"]) for e in body["entries"]]
     received = {r["event_id"] for r in records if r["kind"] == "event.received"}
     assert received == event_ids
     shared = [r for r in records if r["kind"] == "sharing.decided" and r["outcome"] == "shared"]

@@ -13,9 +13,9 @@ from aiokafka.errors import CommitFailedError, KafkaConnectionError
 from prometheus_client import REGISTRY
 
 from services.audit.checkpoints import Signer
+from services.audit.consumer import AuditConsumer, Message, parse, store
 from services.audit.leaves import EntryFilter
 from services.audit.sqlite_store import SqliteLedger as Ledger
-from services.audit.consumer import AuditConsumer, Message, parse, store
 from shared.audit_records import AuditRecord
 
 DEADLINE_S = 5.0

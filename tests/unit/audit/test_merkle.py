@@ -174,7 +174,7 @@ def test_every_proof_verifies_on_larger_irregular_trees() -> None:
         assert root == _reference_root(hashes[:size]) == accumulator.root()
         for index in range(size):
             assert verify_inclusion(index, size, hashes[index], merkle.inclusion_proof(index, size, node), root)
-        for old in range(0, size + 1):
+        for old in range(size + 1):
             old_root = merkle.root(old, node)
             assert verify_consistency(old, size, old_root, root, merkle.consistency_proof(old, size, node))
 
