@@ -21,6 +21,7 @@ class AuditKind(StrEnum):
     EVENT_REJECTED = "event.rejected"
     SHARING_DECIDED = "sharing.decided"
     TEAM_UPDATED = "team.updated"
+    SHARING_STATE_UPDATED = "sharing_state.updated"
     EMAIL_SENT = "email.sent"
     EMAIL_FAILED = "email.failed"
     EMAIL_DEAD_LETTERED = "email.dead_lettered"
@@ -48,6 +49,14 @@ class AuditRecord(BaseModel):
     fields_withheld: list[str] = Field(default_factory=list)
     outcome: str | None = None
     """A reason or status code, never free text that could carry personal data."""
+    policy_hash: str | None = None
+    """The content hash of the sharing policy that decided (sharing decisions)."""
+    purpose: str | None = None
+    legal_basis: str | None = None
+    agreement: str | None = None
+    """Agreement id@version a share relied on, if any."""
+    reason: str | None = None
+    """Why nothing was shared (a code such as `excluded`, `denied`, `consent_not_given`)."""
 
 
 def delivery_record(delivery: Delivery, kind: AuditKind, record_id: UUID, service: str, **facts: Any) -> AuditRecord:
