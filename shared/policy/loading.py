@@ -46,12 +46,13 @@ def content_hash(spec: PolicySpec) -> str:
 
 def _explain(exc: ValidationError, root: yaml.Node | None, name: str) -> str:
     lines = []
-    for error in exc.errors(include_url=False, include_input=False):
+    for error in exc.errors(include_url=False):
         loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("list[", "literal[")))]
         line = _line_of(root, loc)
         rule = _rule_id(root, loc)
         where = f"{name}:{line}" + (f" (rule {rule})" if rule else "")
-        lines.append(f"{where}: {'.'.join(map(str, loc)) or 'file'}: {error['msg']}")
+        got = f" (got {error['input']!r})" if isinstance(error.get("input"), str | int) else ""
+        lines.append(f"{where}: {'.'.join(map(str, loc)) or 'file'}: {error['msg']}{got}")
     return "invalid policy:\n  " + "\n  ".join(lines)
 
 

@@ -6,7 +6,7 @@ instead of silently sharing nothing (or, worse, everything).
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.payloads import PAYLOADS
 from shared.roles import Role
@@ -33,6 +33,14 @@ class RuleSpec(BaseModel):
     """Deny rules: shown instead of the withheld fields, naming whom to ask; else the class notice."""
     description: str | None = None
 
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, events: list[str] | str) -> list[str] | str:
+        unknown = [e for e in events if e not in PAYLOADS] if isinstance(events, list) else []
+        if unknown:
+            raise ValueError(f"unknown event type(s) {unknown}")
+        return events
+
     @model_validator(mode="after")
     def _coherent(self) -> "RuleSpec":
         if not self.classes and not self.fields:
@@ -48,9 +56,6 @@ class RuleSpec(BaseModel):
 
     def _check_catalogue(self) -> None:
         events = list(PAYLOADS) if self.events == "*" else self.events
-        unknown = [e for e in events if e not in PAYLOADS]
-        if unknown:
-            raise ValueError(f"rule {self.id}: unknown event type(s) {unknown}")
         known = {name for e in events for name in PAYLOADS[e].model_fields}
         missing = [f for f in self.fields if f not in known]
         if missing:
