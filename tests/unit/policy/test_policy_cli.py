@@ -15,7 +15,7 @@ def test_check_validates_and_lists_the_gaps(tmp_path: Path, capsys: pytest.Captu
     assert main(["check", str(DEFAULT_POLICY)]) == 0
     assert "valid (9 rules, sha256:" in capsys.readouterr().out
     lean = tmp_path / "lean.yaml"
-    lean.write_text(DEFAULT_POLICY.read_text().replace("roles: \"*\"", "roles: [case_manager]", 1))
+    lean.write_text(DEFAULT_POLICY.read_text().replace('roles: "*"', "roles: [case_manager]", 1))
     assert main(["check", str(lean)]) == 0
     out = capsys.readouterr().out
     assert "  community        case.closed" in out and "case_manager     case.closed" not in out
