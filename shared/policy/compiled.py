@@ -4,7 +4,7 @@ Each payload field of each event type gets, for each role, its fate worked out o
 always (and under which rule), shared if an agreement is in force, or withheld (denied or unruled).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shared.payloads import PAYLOADS
 from shared.policy.rules import PolicySpec, RuleSpec
@@ -12,7 +12,7 @@ from shared.roles import Role
 from shared.sensitivity import Sensitivity, sensitivity_of
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Ground:
     """An allow rule as a decision cites it."""
 
@@ -45,10 +45,40 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """What a decision cites for a set of grounds, joined once and cached (decisions repeat them)."""
+
+    rule: str
+    purpose: str
+    legal_basis: str
+
+
+@dataclass(frozen=True)
 class Policy:
     spec: PolicySpec
     hash: str
     plans: dict[tuple[Role, str], Plan]
+    _citations: dict[tuple[Ground, ...], Citation] = field(default_factory=dict, compare=False, repr=False)
+    _notices: dict[tuple[str, ...], str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def cite(self, grounds: tuple[Ground, ...]) -> Citation:
+        """Rule ids, purposes and legal bases of the grounds, each once, in order."""
+        found = self._citations.get(grounds)  # Ground hashes by identity: each is built once, at load
+        if found is None:
+            unique = list({g.rule: g for g in grounds}.values())
+            found = Citation(
+                rule="+".join(g.rule for g in unique),
+                purpose="; ".join(dict.fromkeys(g.purpose for g in unique)),
+                legal_basis="; ".join(dict.fromkeys(g.legal_basis for g in unique)),
+            )
+            self._citations[grounds] = found
+        return found
+
+    def notice(self, notices: tuple[str, ...]) -> str | None:
+        """The notices of the withheld fields, each once, as one text."""
+        if notices not in self._notices:
+            self._notices[notices] = " ".join(dict.fromkeys(notices)) or None
+        return self._notices[notices]
 
     def plan(self, role: Role, event_type: str) -> Plan:
         return self.plans[(role, event_type)]

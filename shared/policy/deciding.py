@@ -137,8 +137,8 @@ def _shared(
     reasons: dict[str, Reason],
     agreements: dict[str, SharingAgreementUpdated],
 ) -> Decision:
-    unique = list({g.rule: g for g in grounds}.values())
-    cited = [agreements[g.agreement] for g in unique if g.agreement is not None]
+    citation = policy.cite(tuple(grounds))
+    cited = {g.agreement: agreements[g.agreement] for g in grounds if g.agreement is not None}.values()
     notice_fields = tuple(name for name, fp in withheld.items() if fp.notice)
     return Decision(
         recipient=r,
@@ -146,11 +146,11 @@ def _shared(
         fields_shared=tuple(shared),
         fields_withheld=tuple(withheld),
         notice_fields=notice_fields,
-        notice=" ".join(dict.fromkeys(withheld[n].notice or "" for n in notice_fields)) or None,
-        rule="+".join(g.rule for g in unique),
+        notice=policy.notice(tuple(withheld[n].notice or "" for n in notice_fields)),
+        rule=citation.rule,
         policy_hash=policy.hash,
-        purpose="; ".join(dict.fromkeys(g.purpose for g in unique)),
-        legal_basis="; ".join(dict.fromkeys(g.legal_basis for g in unique)),
+        purpose=citation.purpose,
+        legal_basis=citation.legal_basis,
         agreement=", ".join(f"{a.agreement_id}@{a.version}" for a in cited) or None,
         reason=None,
         withheld_reasons=reasons,
