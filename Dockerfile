@@ -13,6 +13,8 @@ WORKDIR /app
 COPY pyproject.toml ./
 COPY shared ./shared
 COPY services ./services
+COPY policy ./policy
+ENV DRR_ROUTER_POLICY_PATH=/app/policy/default.yaml
 COPY deploy/__init__.py ./deploy/__init__.py
 COPY deploy/local ./deploy/local
 RUN pip install . \

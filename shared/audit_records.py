@@ -21,6 +21,7 @@ class AuditKind(StrEnum):
     EVENT_REJECTED = "event.rejected"
     SHARING_DECIDED = "sharing.decided"
     TEAM_UPDATED = "team.updated"
+    SHARING_STATE_UPDATED = "sharing_state.updated"
     EMAIL_SENT = "email.sent"
     EMAIL_FAILED = "email.failed"
     EMAIL_DEAD_LETTERED = "email.dead_lettered"
@@ -56,6 +57,14 @@ class AuditRecord(BaseModel):
     """Who did it, when that is not a recipient: e.g. the oversight token's name for an audit query."""
     query: dict[str, str] = Field(default_factory=dict)
     """For an audit query: the path and the parameters asked (identifiers and codes only)."""
+    policy_hash: str | None = None
+    """The content hash of the sharing policy that decided (sharing decisions)."""
+    purpose: str | None = None
+    legal_basis: str | None = None
+    agreement: str | None = None
+    """Agreement id@version a share relied on, if any."""
+    reason: str | None = None
+    """Why nothing was shared (a code such as `excluded`, `denied`, `consent_not_given`)."""
 
 
 def delivery_record(delivery: Delivery, kind: AuditKind, record_id: UUID, service: str, **facts: Any) -> AuditRecord:

@@ -38,6 +38,13 @@ class Delivery(BaseModel):
     fields_withheld: list[str]
     withheld_notice: str | None = None
     rule: str
+    purpose: str | None = None
+    """Why this recipient is told: the purpose of the rule(s) that allowed the share."""
+    legal_basis: str | None = None
+    agreement: str | None = None
+    """The sharing agreement (id@version) the share relied on, if any."""
+    follow_up_of: UUID | None = None
+    """For a retraction or correction: the earlier event it concerns (the recipient received it)."""
 
 
 def delivery_id_for(event_id: UUID, practitioner_id: str) -> UUID:

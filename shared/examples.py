@@ -75,4 +75,30 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "clinical_summary": CLINICAL_EXAMPLE,
     },
     "case.closed": {"reason": "Licence ended; programme completed", "closed_on": "2027-06-30"},
+    "sharing_agreement.updated": {
+        "agreement_id": "DRR-CLINICAL-ISA",
+        "version": 2,
+        "parties": ["mental_health", "probation"],
+        "roles": ["case_manager"],
+        "purposes": ["continuity of care after release"],
+        "legal_basis": "GDPR Art. 9(2)(h) with the individual's explicit consent",
+        "sensitivity_classes": ["clinical"],
+        "fields": [],
+        "valid_from": "2026-11-01",
+        "valid_to": "2027-10-31",
+        "consent": "given",
+    },
+    "case.access_restricted": {
+        "excluded_practitioner_ids": ["p-9"],
+        "excluded_agencies": ["community"],
+        "reason_code": "conflict_of_interest",
+    },
+    "event.retracted": {
+        "retracted_event_id": "5b0e6a3c-6f1e-4a8e-9a38-1a2b3c4d5e6f",
+        "reason": "Sent for the wrong case.",
+    },
+    "event.corrected": {
+        "corrected_event_id": "5b0e6a3c-6f1e-4a8e-9a38-1a2b3c4d5e6f",
+        "summary": "The appointment was on Tuesday, not Monday; a corrected event follows.",
+    },
 }

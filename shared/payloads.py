@@ -2,6 +2,7 @@
 
 from datetime import date
 from enum import StrEnum
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
@@ -163,6 +164,54 @@ class PanelDecision(Payload):
     next_review_date: date | None = classed(OPERATIONAL, default=None)
 
 
+class Consent(StrEnum):
+    """The individual's consent to a share that needs it; `not_required` where another basis applies."""
+
+    GIVEN = "given"
+    WITHDRAWN = "withdrawn"
+    NOT_REQUIRED = "not_required"
+
+
+class SharingAgreementUpdated(Payload):
+    """An information-sharing agreement as now in force for this case (replaces any earlier version)."""
+
+    agreement_id: str = classed(OPERATIONAL, min_length=1, max_length=100)
+    version: int = classed(OPERATIONAL, ge=1)
+    parties: list[Agency] = classed(OPERATIONAL, min_length=1)
+    roles: list[Role] = classed(OPERATIONAL, default_factory=list)
+    """Roles it lets receive information; empty means every role of the parties' agencies."""
+    purposes: list[str] = classed(OPERATIONAL, min_length=1)
+    legal_basis: str = classed(OPERATIONAL, min_length=1)
+    sensitivity_classes: list[Sensitivity] = classed(OPERATIONAL, default_factory=list)
+    fields: list[str] = classed(OPERATIONAL, default_factory=list)
+    valid_from: date = classed(OPERATIONAL)
+    valid_to: date | None = classed(OPERATIONAL, default=None)
+    consent: Consent = classed(OPERATIONAL, default=Consent.NOT_REQUIRED)
+
+
+class CaseAccessRestricted(Payload):
+    """Who may learn nothing about this case, as now in force (an empty list lifts a restriction)."""
+
+    excluded_practitioner_ids: list[str] = classed(IDENTITY, default_factory=list)
+    excluded_agencies: list[Agency] = classed(OPERATIONAL, default_factory=list)
+    reason_code: str | None = classed(OPERATIONAL, default=None, max_length=100)
+
+
+class EventRetracted(Payload):
+    """An earlier event was wrong and must be disregarded; goes exactly to those who received it."""
+
+    retracted_event_id: UUID = classed(OPERATIONAL)
+    reason: str = classed(OPERATIONAL, min_length=1)
+
+
+class EventCorrected(Payload):
+    """An earlier event was partly wrong; the corrected facts follow as a new event of their own."""
+
+    corrected_event_id: UUID = classed(OPERATIONAL)
+    summary: str = classed(OPERATIONAL, min_length=1)
+    """What changed, in words that carry no clinical or intelligence detail."""
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     "case.opened": CaseOpened,
     "case_manager.assigned": CaseManagerAssigned,
@@ -178,8 +227,18 @@ PAYLOADS: dict[str, type[Payload]] = {
     "risk_assessment.updated": RiskAssessmentUpdated,
     "discharge.reported": DischargeReported,
     "case.closed": CaseClosed,
+    "sharing_agreement.updated": SharingAgreementUpdated,
+    "case.access_restricted": CaseAccessRestricted,
+    "event.retracted": EventRetracted,
+    "event.corrected": EventCorrected,
 }
 """The event catalogue: event type -> payload model. Names are `noun.past_participle`."""
 
 TEAM_EVENTS = frozenset({"case_manager.assigned", "team.member_joined", "team.member_left"})
 """Events that change who is on a case team rather than telling the team something."""
+
+CASE_STATE_EVENTS = frozenset({"sharing_agreement.updated", "case.access_restricted"})
+"""Events that change who may learn what on a case (agreements, consent, exclusions), not told to the team."""
+
+FOLLOW_UP_EVENTS: dict[str, str] = {"event.retracted": "retracted_event_id", "event.corrected": "corrected_event_id"}
+"""Follow-ups to an earlier event -> the payload field naming it: they go to its recipients only."""

@@ -1,41 +1,30 @@
-"""The first sharing rule: which payload fields a role may see.
+"""Retired: the first hard-coded sharing rule, kept as a thin shim over the policy engine for callers
+that only need "what would this role see of this payload, with no agreement in force".
 
-Clinical detail only to the mental-health role; intelligence only to police; the rest to every team
-member. The full rules engine (policy as data) replaces this; both routing and read endpoints use it.
+New code uses `shared.policy.decide`, which also knows agreements, consent, exclusions and follow-ups.
 """
 
+from functools import cache
 from typing import Any
 
-from shared.payloads import Payload
+from shared.payloads import PAYLOADS, Payload
+from shared.policy import Policy, load_policy
 from shared.roles import Role
-from shared.sensitivity import Sensitivity, sensitivity_of
 
-RULE_ID = "skeleton-v1"
-RESTRICTED: dict[Sensitivity, frozenset[Role]] = {
-    Sensitivity.CLINICAL: frozenset({Role.MENTAL_HEALTH}),
-    Sensitivity.INTELLIGENCE: frozenset({Role.POLICE}),
-}
-NOTICES: dict[Sensitivity, str] = {
-    Sensitivity.CLINICAL: "Clinical information was withheld: contact the case's mental-health lead.",
-    Sensitivity.INTELLIGENCE: "Police-held information exists: contact the case's police lead.",
-}
+RULE_ID = "default-policy"
+EVENT_TYPES = {model: event_type for event_type, model in PAYLOADS.items()}
 
 
-def may_see(role: Role, sensitivity: Sensitivity) -> bool:
-    allowed = RESTRICTED.get(sensitivity)
-    return allowed is None or role in allowed
+@cache
+def default_policy() -> Policy:
+    return load_policy()
 
 
 def redact(payload: Payload, role: Role) -> tuple[dict[str, Any], list[str], str | None]:
-    """(fields shared with values, names of fields withheld, notice to show in their place)."""
+    """(fields shared with values, names of fields withheld with a notice, the notice)."""
+    plan = default_policy().plan(role, EVENT_TYPES[type(payload)])
     values = payload.model_dump(mode="json")
-    shared: dict[str, Any] = {}
-    withheld: list[str] = []
-    notices: list[str] = []
-    for name, sensitivity in sensitivity_of(type(payload)).items():
-        if may_see(role, sensitivity):
-            shared[name] = values[name]
-        elif values[name] not in (None, [], ""):
-            withheld.append(name)
-            notices.append(NOTICES[sensitivity])
-    return shared, withheld, " ".join(dict.fromkeys(notices)) or None
+    shared = {name: values[name] for name, _ in plan.always}
+    noticed = [fp for fp in (*plan.conditional, *plan.withheld) if fp.notice and values[fp.name] not in (None, [], "")]
+    notice = " ".join(dict.fromkeys(fp.notice or "" for fp in noticed)) or None
+    return {k: shared[k] for k in values if k in shared}, [fp.name for fp in noticed], notice

@@ -42,7 +42,9 @@ def apply(team: CaseTeam, event: Envelope) -> CaseTeam:
 
 
 def _recipient(practitioner: Practitioner, role: Role) -> Recipient:
-    return Recipient(
+    # model_construct: the practitioner was validated when its event was parsed; validating the e-mail
+    # address again for every event routed would cost more than the whole sharing decision
+    return Recipient.model_construct(
         practitioner_id=practitioner.id,
         name=practitioner.name,
         email=practitioner.email,

@@ -18,6 +18,12 @@ NOTIFIER_APP_ID = "drr-notifier"
 CASE_TEAMS_TABLE = "case_teams"
 CASE_TEAMS_CHANGELOG = f"{ROUTER_APP_ID}-{CASE_TEAMS_TABLE}-changelog"
 """Faust's name for the router's case-team table changelog (compacted)."""
+CASE_ACCESS_TABLE = "case_access"
+CASE_ACCESS_CHANGELOG = f"{ROUTER_APP_ID}-{CASE_ACCESS_TABLE}-changelog"
+"""The router's table of sharing agreements, consent and exclusions per case (compacted)."""
+EVENT_RECIPIENTS_TABLE = "event_recipients"
+EVENT_RECIPIENTS_CHANGELOG = f"{ROUTER_APP_ID}-{EVENT_RECIPIENTS_TABLE}-changelog"
+"""The router's table of who received each event ("case_id/event_id"), for retractions (compacted)."""
 
 PARTITIONS = 4
 
@@ -33,9 +39,11 @@ ALL: dict[str, int] = {
     AUDIT: 1,  # one total order: replaying the topic into an empty ledger must give the identical tree
     DEAD_LETTERS: 1,
     CASE_TEAMS_CHANGELOG: PARTITIONS,
+    CASE_ACCESS_CHANGELOG: PARTITIONS,
+    EVENT_RECIPIENTS_CHANGELOG: PARTITIONS,
     faust_leader_topic(ROUTER_APP_ID): 1,
     faust_leader_topic(NOTIFIER_APP_ID): 1,
 }
 """Every topic the system uses -> its partition count."""
 
-COMPACTED = frozenset({CASE_TEAMS_CHANGELOG})
+COMPACTED = frozenset({CASE_TEAMS_CHANGELOG, CASE_ACCESS_CHANGELOG, EVENT_RECIPIENTS_CHANGELOG})

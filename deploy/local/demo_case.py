@@ -26,8 +26,29 @@ TREATMENT = "Weekly CBT sessions with the in-reach team since 2025."
 MEDICATION = "Sertraline 100 mg daily."
 
 
+CLINICAL_AGREEMENT = "DRR-CLINICAL-ISA"
+
+
+def clinical_agreement(now: datetime, consent: str = "given", version: int = 1) -> dict[str, Any]:
+    """The agreement under which the case manager may see clinical detail (policy/default.yaml), with the
+    person's explicit consent: without it, clinical detail goes to the mental-health lead only."""
+    return {
+        "agreement_id": CLINICAL_AGREEMENT,
+        "version": version,
+        "parties": ["mental_health", "probation"],
+        "roles": ["case_manager"],
+        "purposes": ["Case management informed by treatment needs after release"],
+        "legal_basis": "GDPR Art. 9(2)(a): explicit consent, recorded by the community mental-health team",
+        "sensitivity_classes": ["clinical"],
+        "valid_from": (now - timedelta(days=30)).date().isoformat(),
+        "valid_to": (now + timedelta(days=335)).date().isoformat(),
+        "consent": consent,
+    }
+
+
 def case_history(case_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Case opened, manager and team, release, a trigger with clinical notes, a missed appointment, a panel."""
+    """Case opened, manager and team, the clinical sharing agreement, release, a trigger with clinical notes,
+    a missed appointment, a panel."""
     now = now or datetime.now(UTC)
     day = timedelta(days=1)
 
@@ -48,6 +69,7 @@ def case_history(case_id: str, now: datetime | None = None) -> list[dict[str, An
         *[event("team.member_joined", role, {"practitioner": p, "role": role}) for role, p in MEMBERS.items()],
         event("team.member_joined", "family_support", {"practitioner": FORMER_MEMBER, "role": "family_support"}),
         event("team.member_left", "family_support", {"practitioner_id": FORMER_MEMBER["id"]}),
+        event("sharing_agreement.updated", "mental_health", clinical_agreement(now)),
         event(
             "release.scheduled",
             "prison",

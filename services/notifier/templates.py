@@ -26,6 +26,10 @@ TITLES: dict[str, str] = {
     "trigger.reported": "Trigger reported",
     "appointment.missed": "Appointment missed",
     "panel.decision": "Panel decision",
+    "sharing_agreement.updated": "Sharing agreement updated",
+    "case.access_restricted": "Case access restricted",
+    "event.retracted": "Earlier notification retracted",
+    "event.corrected": "Earlier notification corrected",
 }
 NEXT_STEPS: dict[str, str] = {
     "case.opened": "Read the referral and agree with the team who does what.",
@@ -42,6 +46,10 @@ NEXT_STEPS: dict[str, str] = {
     "trigger.reported": "Contact the person within a day, inform the team and watch for withdrawal.",
     "appointment.missed": "Contact the person to rearrange, and tell the case manager if misses repeat.",
     "panel.decision": "Carry out the actions your role owns by their due dates.",
+    "sharing_agreement.updated": "Note what may now be shared with whom, and on which basis.",
+    "case.access_restricted": "Share nothing about this case with the excluded practitioners or agencies.",
+    "event.retracted": "Disregard the earlier notification named below and remove it from your records.",
+    "event.corrected": "Update your records: the earlier notification named below was partly wrong.",
 }
 DEFAULT_NEXT_STEP = "Read the details and contact the case manager if anything is unclear."
 URGENCY: dict[str, str] = {
@@ -97,6 +105,7 @@ def _body(d: Delivery) -> list[str]:
         *_withheld(d),
         "",
         f"What to do now: {NEXT_STEPS.get(d.event_type, DEFAULT_NEXT_STEP)}",
+        *_why(d),
         "",
         f"Reference: delivery {d.delivery_id}, event {d.event_id}, sharing rule {d.rule}.",
     ]
@@ -146,6 +155,14 @@ def _withheld(d: Delivery) -> list[str]:
         return []
     notice = d.withheld_notice or "Some information was withheld: ask the case manager."
     return ["", f"Withheld from you: {notice}", f"Fields withheld: {', '.join(d.fields_withheld)}"]
+
+
+def _why(d: Delivery) -> list[str]:
+    """Transparency: why this recipient is told, on which legal basis and agreement."""
+    if not d.purpose:
+        return []
+    under = f", under agreement {d.agreement}" if d.agreement else ""
+    return ["", f"Why you are told: {d.purpose} ({d.legal_basis}{under})."]
 
 
 def _when(value: datetime | str) -> str:

@@ -1,6 +1,14 @@
+import sys
+
 from services.router.app import build
 from services.router.bootstrap import RouterSettings
 from shared.faust_app import run_worker
+from shared.policy import PolicyError, load_policy
 
 settings = RouterSettings()
-run_worker(build(settings), "router", settings.log_level)
+try:
+    policy = load_policy(settings.policy_path)
+except (PolicyError, OSError) as exc:
+    sys.stderr.write(f"router: cannot start: {exc}\n")  # names the file, line and rule at fault
+    sys.exit(2)
+run_worker(build(settings, policy), "router", settings.log_level)

@@ -1,12 +1,13 @@
-"""The router's decision for one event, as a value: the team to store and the messages to send."""
+"""The router's decision for one event, as a value: the case state to store and the messages to send."""
 
 from dataclasses import dataclass, field
 
-from services.router.routing import decide, decision_record, no_recipient_record, team_record
+from services.router.routing import access_record, decision_record, delivery_for, no_recipient_record, team_record
 from shared.audit_records import AuditRecord
-from shared.deliveries import Delivery
+from shared.deliveries import Delivery, Recipient
 from shared.events import Envelope
-from shared.payloads import TEAM_EVENTS
+from shared.payloads import CASE_STATE_EVENTS, FOLLOW_UP_EVENTS, TEAM_EVENTS
+from shared.policy import CaseState, Policy, apply_access, decide
 from shared.team import CaseTeam, apply
 
 
@@ -14,13 +15,28 @@ from shared.team import CaseTeam, apply
 class Outcome:
     team: CaseTeam | None = None
     """The case team to store, when the event changed it."""
+    state: CaseState | None = None
+    """The agreements and exclusions to store, when the event changed them."""
+    recipients: list[Recipient] = field(default_factory=list)
+    """Who was told something of this event: remembered for a later retraction or correction."""
     deliveries: list[Delivery] = field(default_factory=list)
     audit: list[AuditRecord] = field(default_factory=list)
 
 
-def handle(event: Envelope, team: CaseTeam) -> Outcome:
+def handle(event: Envelope, state: CaseState, policy: Policy) -> Outcome:
     if event.event_type in TEAM_EVENTS:
-        return Outcome(team=apply(team, event), audit=[team_record(event)])
-    deliveries = decide(event, team.recipients())
-    audit = [decision_record(d) for d in deliveries] or [no_recipient_record(event)]
-    return Outcome(deliveries=deliveries, audit=audit)
+        return Outcome(team=apply(state.team, event), audit=[team_record(event)])
+    if event.event_type in CASE_STATE_EVENTS:
+        return Outcome(state=apply_access(state, event), audit=[access_record(event)])
+    decisions = decide(event, state, policy)
+    shared = [d for d in decisions if d.shares]
+    if decisions:
+        audit = [decision_record(event, d) for d in decisions]
+    else:
+        nobody = "no_original_recipients" if event.event_type in FOLLOW_UP_EVENTS else "no_team_members"
+        audit = [no_recipient_record(event, policy.hash, nobody)]
+    return Outcome(
+        recipients=[d.recipient for d in shared],
+        deliveries=[delivery_for(event, d) for d in shared],
+        audit=audit,
+    )

@@ -58,9 +58,11 @@ def test_the_team_is_told_what_each_may_know_and_the_audit_trail_shows_it(stack:
 
     trigger_mails = [m for m in mails if "trigger" in str(m["Subject"]).lower()]
     assert len(trigger_mails) == len(TEAM)
-    for person in (MEMBERS["police"], MEMBERS["probation"], CASE_MANAGER):
+    for person in (MEMBERS["police"], MEMBERS["probation"]):
         assert CLINICAL_NOTES not in text_of(mail_to(trigger_mails, person)[0])
     assert CLINICAL_NOTES in text_of(mail_to(trigger_mails, MEMBERS["mental_health"])[0])
+    # the case manager sees it only under the clinical agreement, with consent, that the history records
+    assert CLINICAL_NOTES in text_of(mail_to(trigger_mails, CASE_MANAGER)[0])
 
     event_ids = {a.json()["event_id"] for a in answers}
     assert_audit_trail(stack, case_id, event_ids, deliveries=expected)

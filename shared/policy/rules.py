@@ -1,0 +1,98 @@
+"""The policy file's shape: pydantic models for `policy/*.yaml`, checked against the real catalogue.
+
+A rule may only name roles, event types and payload fields that exist, so a typo fails at start-up
+instead of silently sharing nothing (or, worse, everything).
+"""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.payloads import PAYLOADS
+from shared.roles import Role
+from shared.sensitivity import Sensitivity
+
+
+class RuleSpec(BaseModel):
+    """Allow (or deny) some roles some sensitivity classes or named fields of some event types."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)
+    effect: Literal["allow", "deny"] = "allow"
+    roles: list[Role] | Literal["*"]
+    events: list[str] | Literal["*"] = "*"
+    classes: list[Sensitivity] = Field(default_factory=list)
+    fields: list[str] = Field(default_factory=list)
+    purpose: str | None = None
+    legal_basis: str | None = None
+    agreement: str | None = None
+    """An agreement id that must be in force for the case (from `sharing_agreement.updated`)."""
+    consent_required: bool = False
+    notice: str | None = None
+    """Deny rules: shown instead of the withheld fields, naming whom to ask; else the class notice."""
+    description: str | None = None
+
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, events: list[str] | str) -> list[str] | str:
+        unknown = [e for e in events if e not in PAYLOADS] if isinstance(events, list) else []
+        if unknown:
+            raise ValueError(f"unknown event type(s) {unknown}")
+        return events
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "RuleSpec":
+        if not self.classes and not self.fields:
+            raise ValueError(f"rule {self.id}: names neither classes nor fields")
+        if self.effect == "allow" and not (self.purpose and self.legal_basis):
+            raise ValueError(f"rule {self.id}: an allow rule needs a purpose and a legal_basis")
+        if self.effect == "deny" and (self.agreement or self.consent_required):
+            raise ValueError(f"rule {self.id}: a deny rule cannot depend on an agreement or consent")
+        if self.consent_required and not self.agreement:
+            raise ValueError(f"rule {self.id}: consent_required needs the agreement that records consent")
+        self._check_catalogue()
+        return self
+
+    def _check_catalogue(self) -> None:
+        events = list(PAYLOADS) if self.events == "*" else self.events
+        known = {name for e in events for name in PAYLOADS[e].model_fields}
+        missing = [f for f in self.fields if f not in known]
+        if missing:
+            raise ValueError(f"rule {self.id}: field(s) {missing} exist in none of its event types")
+
+    def applies_to(self, role: Role, event_type: str) -> bool:
+        return (self.roles == "*" or role in self.roles) and (self.events == "*" or event_type in self.events)
+
+    def covers(self, field: str, sensitivity: Sensitivity) -> bool:
+        return sensitivity in self.classes or field in self.fields
+
+
+class Default(BaseModel):
+    """What a decision names when no rule allowed a share: deny by default, on this basis."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rule: str = "default-deny"
+    legal_basis: str = Field(min_length=1)
+
+
+class PolicySpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    policy: str = Field(min_length=1)
+    version: int = Field(ge=1)
+    default: Default
+    notices: dict[Sensitivity, str] = Field(default_factory=dict)
+    """Per class: the text shown in place of withheld fields; a class without one is removed silently."""
+    definitions: dict[str, Any] = Field(default_factory=dict)
+    """Free space for YAML anchors (role groups), ignored by the engine."""
+    rules: list[RuleSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "PolicySpec":
+        ids = [r.id for r in self.rules]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"rule id(s) used twice: {repeated}")
+        return self

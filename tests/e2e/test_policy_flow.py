@@ -1,0 +1,100 @@
+"""The sharing policy on the real broker: consent withdrawn mid-stream stops clinical shares from the
+next event on; a retraction reaches exactly the recipients of the original event."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from test_case_history import eventually, mail_to
+
+from deploy.local.demo_case import CASE_MANAGER, MEMBERS, PERSON, clinical_agreement, practitioner
+from deploy.local.mail import messages, text_of
+from deploy.local.stack import Stack
+
+NOW = datetime.now(UTC)
+
+
+def envelope(case_id: str, event_type: str, payload: dict[str, Any], agency: str = "probation") -> dict[str, Any]:
+    return {
+        "event_type": event_type,
+        "occurred_at": NOW.isoformat(),
+        "source": {"agency": agency, "system": f"{agency}-case-system"},
+        "case_id": case_id,
+        "person": PERSON,
+        "payload": payload,
+    }
+
+
+def joined(case_id: str, person: dict[str, str], role: str) -> dict[str, Any]:
+    return envelope(case_id, "team.member_joined", {"practitioner": person, "role": role})
+
+
+def trigger(case_id: str, trigger_type: str, notes: str) -> dict[str, Any]:
+    payload = {
+        "trigger_type": trigger_type,
+        "severity": "high",
+        "observed_at": (NOW - timedelta(hours=3)).isoformat(),
+        "description": "Withdrawn at supervision.",
+        "clinical_notes": notes,
+    }
+    return envelope(case_id, "trigger.reported", payload)
+
+
+def wait_for(stack: Stack, case_id: str, count: int, what: str) -> list[EmailMessage]:
+    def enough() -> list[EmailMessage] | None:
+        found = messages(stack.maildir, case_id)
+        return found if len(found) >= count else None
+
+    found = eventually(enough, what=what)
+    assert isinstance(found, list)
+    return found
+
+
+def test_withdrawn_consent_stops_clinical_shares_with_the_case_manager_from_the_next_event(stack: Stack) -> None:
+    case_id = f"E2E-CONSENT-{uuid.uuid4().hex[:8]}"
+    first, second = f"Notes before withdrawal {uuid.uuid4().hex}", f"Notes after withdrawal {uuid.uuid4().hex}"
+    history = [
+        envelope(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
+        joined(case_id, MEMBERS["mental_health"], "mental_health"),
+        envelope(case_id, "sharing_agreement.updated", clinical_agreement(NOW), "mental_health"),
+        trigger(case_id, "bereavement", first),
+        envelope(case_id, "sharing_agreement.updated", clinical_agreement(NOW, "withdrawn", 2), "mental_health"),
+        trigger(case_id, "community_rejection", second),
+    ]
+    assert [a.status_code for a in stack.post_events(history)] == [202] * len(history)
+    mails = wait_for(stack, case_id, 4, "two trigger emails each for the case manager and the mental-health lead")
+    manager = {("rejection" in str(m["Subject"])): text_of(m) for m in mail_to(mails, CASE_MANAGER)}
+    assert first in manager[False]  # under the agreement, with consent
+    assert second not in manager[True] and "clinical_notes" in manager[True]  # withheld, with the notice
+    clinician = " ".join(text_of(m) for m in mail_to(mails, MEMBERS["mental_health"]))
+    assert first in clinician and second in clinician
+
+
+def test_a_retraction_reaches_exactly_the_recipients_of_the_original(stack: Stack) -> None:
+    case_id = f"E2E-RETRACT-{uuid.uuid4().hex[:8]}"
+    late = practitioner(f"p-late-{case_id}", "Kim Late", "probation")
+    team = [
+        envelope(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
+        joined(case_id, MEMBERS["police"], "police"),
+    ]
+    missed = envelope(case_id, "appointment.missed", {
+        "appointment_id": "a-9", "appointment_type": "supervision", "agency": "probation",
+        "scheduled_at": (NOW - timedelta(days=1)).isoformat(),
+    })  # fmt: skip
+    answers = stack.post_events([*team, missed])
+    original = answers[-1].json()["event_id"]
+    follow = [
+        joined(case_id, late, "probation"),
+        envelope(case_id, "event.retracted", {"retracted_event_id": original, "reason": "Posted for the wrong case."}),
+        envelope(case_id, "case.closed", {"reason": "Test over", "closed_on": NOW.date().isoformat()}),
+    ]
+    assert [a.status_code for a in stack.post_events(follow)] == [202] * 3
+    mails = wait_for(stack, case_id, 2 + 2 + 3, "missed x2, retraction x2, closed x3")
+    retractions = [m for m in mails if "retracted" in str(m["Subject"]).lower()]
+    assert sorted(str(m["To"]) for m in retractions) == sorted(
+        str(m["To"]) for m in mails if "missed" in str(m["Subject"]).lower()
+    )
+    assert len(retractions) == 2 and mail_to(retractions, late) == []
+    assert len(mail_to(mails, late)) == 1  # the late joiner got the case.closed only
+    assert all(original in text_of(m) for m in retractions)
