@@ -44,6 +44,8 @@ def where_to_look(stack: Stack) -> str:
             f"audit     {stack.url('audit')}/v1/audit/entries?case_id=...",
             f"smtp      127.0.0.1:{stack.ports.smtp}  ->  mail in {stack.maildir}/new",
             f"logs      {stack.var_dir}/logs/  (JSON lines); metrics on each service's /metrics",
+            "demo API keys (Authorization: Bearer <key>; this run's only, each with its agency's defaults):",
+            *[f"  {agency:<15} {key}" for agency, key in stack.api_keys.items()],
         ]
     )
 
