@@ -3,7 +3,7 @@
 import json
 
 import httpx
-from conftest import FakePublisher, trigger
+from intake_fakes import FakePublisher, trigger
 
 from deploy.local.demo_case import CLINICAL_NOTES
 from shared.audit_records import AuditKind

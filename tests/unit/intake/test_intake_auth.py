@@ -3,7 +3,7 @@ good key. Each refusal is a machine-readable reason and an audit record without 
 
 import httpx
 import pytest
-from conftest import FakePublisher, bearer, of_type, trigger
+from intake_fakes import FakePublisher, bearer, of_type, trigger
 
 from deploy.local.demo_case import CLINICAL_NOTES
 from services.intake.key_admin import issue_key

@@ -4,7 +4,7 @@ import uuid
 
 import httpx
 import pytest
-from conftest import FakePublisher, of_type, trigger
+from intake_fakes import FakePublisher, of_type, trigger
 
 from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings

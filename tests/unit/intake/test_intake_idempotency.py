@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
-from conftest import FakePublisher, bearer, trigger
+from intake_fakes import FakePublisher, bearer, trigger
 
 from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings

@@ -6,8 +6,8 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
-from conftest import FakePublisher
 from hypothesis import HealthCheck, settings
+from intake_fakes import FakePublisher
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from services.intake.app import create_app
