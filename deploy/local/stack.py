@@ -83,11 +83,11 @@ class Stack:
         key = self.api_keys.get(source.get("agency", "")) if isinstance(source, dict) else None
         return {"Authorization": f"Bearer {key}"} if key else {}
 
-    def issue_keys(self) -> None:
-        """One key per agency (revoking the previous run's), written to the intake database."""
+    def issue_keys(self, system: str = "local-stack") -> None:
+        """One key per agency (revoking earlier keys of the same system), written to the intake database."""
         store = SqliteStore(self.intake_db)
         try:
-            issued = issue_agency_keys(store, system="local-stack")
+            issued = issue_agency_keys(store, system=system)
             self.api_keys = {agency.value: key for agency, key in issued.items()}
         finally:
             store.close()
