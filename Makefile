@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KAFKA_LIB := deploy/kafka/lib
 
-.PHONY: run test demo lint bench setup clean postgres
+.PHONY: run test demo lint bench bench-intake contracts setup clean postgres
 
 setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched
 
@@ -38,6 +38,12 @@ lint: setup
 
 bench: setup
 	$(PY) bench/e2e.py
+
+bench-intake: setup
+	$(PY) bench/intake.py
+
+contracts: setup
+	$(PY) -m services.intake.contracts write
 
 clean:
 	rm -rf var

@@ -67,7 +67,9 @@ def trigger(case_id: str) -> dict[str, object]:
     return {**envelope(case_id, "trigger.reported", payload), "event_id": str(uuid.uuid4())}
 
 
-async def post_all(url: str, events: list[dict[str, object]], concurrency: int, rate: float = 0) -> dict[str, float]:
+async def post_all(
+    url: str, events: list[dict[str, object]], concurrency: int, rate: float = 0, key: str = ""
+) -> dict[str, float]:
     """POST every event; returns event_id -> time of its 202 (time.time()).
 
     aiohttp, not httpx, as the load client: httpx's pool capped this loop near 100 requests/s."""
@@ -79,7 +81,8 @@ async def post_all(url: str, events: list[dict[str, object]], concurrency: int, 
         async def post(n: int, event: dict[str, object]) -> None:
             if rate:  # paced: event n leaves n / rate seconds after the first
                 await asyncio.sleep(n / rate)
-            async with gate, session.post("/v1/events", data=json.dumps(event), headers=JSON) as answer:
+            headers = {**JSON, "Authorization": f"Bearer {key}"}
+            async with gate, session.post("/v1/events", data=json.dumps(event), headers=headers) as answer:
                 if answer.status == 202:
                     accepted[(await answer.json())["event_id"]] = time.time()
 
@@ -135,10 +138,11 @@ async def raw_kafka(bootstrap: str, count: int, size: int = 300) -> float:
 
 async def measure(stack: Stack, events: int, cases: int, concurrency: int, rate: float) -> None:
     case_ids = [f"BENCH-{i:05d}" for i in range(cases)]
-    await post_all(stack.url("intake"), [e for c in case_ids for e in team_events(c)], 8)
+    key = stack.api_keys["probation"]  # every bench event comes from probation
+    await post_all(stack.url("intake"), [e for c in case_ids for e in team_events(c)], 8, key=key)
     load = [trigger(case_ids[i % cases]) for i in range(events)]
     started = time.time()
-    accepted = await post_all(stack.url("intake"), load, concurrency, rate)
+    accepted = await post_all(stack.url("intake"), load, concurrency, rate, key)
     post_s = time.time() - started
     expected = {str(delivery_id_for(uuid.UUID(eid), p["id"])): eid for eid in accepted for p in TEAM.values()}
     arrivals = landed(stack.maildir, len(expected), timeout_s=600)
@@ -166,7 +170,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0, help="events/s to offer (default: as fast as accepted)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drr-bench-") as var:
-        stack = Stack(Path(var), BENCH_PORTS, {"DRR_LOG_LEVEL": "WARNING"})
+        stack = Stack(Path(var), BENCH_PORTS, {"DRR_LOG_LEVEL": "WARNING", "DRR_INTAKE_RATE_PER_S": "1000000"})
         stack.start()
         try:
             asyncio.run(measure(stack, args.events, args.cases, args.concurrency, args.rate))

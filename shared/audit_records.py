@@ -44,6 +44,8 @@ class AuditRecord(BaseModel):
     event_type: str | None = None
     correlation_id: str | None = None
     source_agency: str | None = None
+    key_id: str | None = None
+    """The public id of the API key a request came with (intake), never the key itself."""
     recipient_id: str | None = None
     recipient_role: str | None = None
     recipient_agency: str | None = None

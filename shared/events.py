@@ -75,5 +75,5 @@ def parse_event_json(raw: str | bytes) -> Envelope:
     return _EVENT.validate_json(raw)
 
 
-def event_json_schema() -> dict[str, Any]:
-    return _EVENT.json_schema()
+def event_json_schema(ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
+    return _EVENT.json_schema(ref_template=ref_template)

@@ -1,5 +1,7 @@
 """A realistic case history, as agency systems would publish it: used by the demo, the end-to-end
-test and the benchmark. Names and addresses are invented; example.org domains never resolve."""
+test and the benchmark. Names and addresses are invented; example.org domains never resolve.
+Probation (the case-owning agency) keeps the team; the prison announces the release; the panel
+secretariat records the panel decision: each agency publishes what its key allows."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -66,10 +68,10 @@ def case_history(case_id: str, now: datetime | None = None) -> list[dict[str, An
     return [
         event("case.opened", "probation", {"programme": "DRR", "referral_agency": "prison"}),
         event("case_manager.assigned", "probation", {"practitioner": CASE_MANAGER}),
-        *[event("team.member_joined", role, {"practitioner": p, "role": role}) for role, p in MEMBERS.items()],
-        event("team.member_joined", "family_support", {"practitioner": FORMER_MEMBER, "role": "family_support"}),
-        event("team.member_left", "family_support", {"practitioner_id": FORMER_MEMBER["id"]}),
-        event("sharing_agreement.updated", "mental_health", clinical_agreement(now)),
+        *[event("team.member_joined", "probation", {"practitioner": p, "role": role}) for role, p in MEMBERS.items()],
+        event("team.member_joined", "probation", {"practitioner": FORMER_MEMBER, "role": "family_support"}),
+        event("team.member_left", "probation", {"practitioner_id": FORMER_MEMBER["id"]}),
+        event("sharing_agreement.updated", "probation", clinical_agreement(now)),
         event(
             "release.scheduled",
             "prison",

@@ -46,6 +46,8 @@ def where_to_look(stack: Stack) -> str:
             f"logs      {stack.var_dir}/logs/  (JSON lines); metrics on each service's /metrics",
             f"oversight Authorization: Bearer {stack.oversight_token}",
             f"          verifier key: {stack.audit_cli('key').strip()}",
+            "demo API keys (Authorization: Bearer <key>; this run's only, each with its agency's defaults):",
+            *[f"  {agency:<15} {key}" for agency, key in stack.api_keys.items()],
         ]
     )
 

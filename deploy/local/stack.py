@@ -16,6 +16,8 @@ import httpx
 
 from deploy.local.kafka import KafkaNode
 from deploy.local.processes import Process, http_ok, port_open, wait_until
+from services.intake.key_admin import issue_agency_keys
+from services.intake.store import SqliteStore
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,9 +41,15 @@ class Stack:
     processes: list[Process] = field(default_factory=list)
     oversight_token: str = ""
     """Issued by the audit CLI at start, for tests and local use of the oversight API."""
+    api_keys: dict[str, str] = field(default_factory=dict)
+    """Agency -> the demo API key issued to it at start (default permissions for that agency)."""
 
     def __post_init__(self) -> None:
         self.kafka = KafkaNode(self.var_dir / "kafka", self.ports.kafka, self.ports.controller)
+
+    @property
+    def intake_db(self) -> Path:
+        return self.var_dir / "intake.sqlite3"
 
     @property
     def maildir(self) -> Path:
@@ -61,18 +69,36 @@ class Stack:
             "DRR_AUDIT_PORT": str(p.audit),
             "DRR_AUDIT_DB_PATH": str(self.var_dir / "audit.sqlite3"),
             "DRR_AUDIT_SIGNING_KEY_PATH": str(self.var_dir / "audit-signing-key.pem"),
+            "DRR_INTAKE_DB_PATH": str(self.intake_db),
             "DRR_MAILSINK_PORT": str(p.smtp),
             "DRR_MAILSINK_MAILDIR": str(self.maildir),
             **self.extra_env,
         }
 
     def post_events(self, events: list[dict[str, Any]]) -> list[httpx.Response]:
-        """POST events to intake one at a time, in order, as an agency system would.
-        Tests and the demo publish through here, so whatever intake requires is done in one place."""
+        """POST events to intake one at a time, in order, as an agency system would, each with the key
+        of its `source.agency`. Tests and the demo publish through here, so whatever intake requires is
+        done in one place."""
         with httpx.Client(base_url=self.url("intake"), timeout=30) as client:
-            return [client.post("/v1/events", json=event) for event in events]
+            return [client.post("/v1/events", json=event, headers=self.auth_for(event)) for event in events]
+
+    def auth_for(self, event: dict[str, Any]) -> dict[str, str]:
+        """The Authorization header for the agency an event names as its source (none if unknown)."""
+        source = event.get("source")
+        key = self.api_keys.get(source.get("agency", "")) if isinstance(source, dict) else None
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    def issue_keys(self, system: str = "local-stack") -> None:
+        """One key per agency (revoking earlier keys of the same system), written to the intake database."""
+        store = SqliteStore(self.intake_db)
+        try:
+            issued = issue_agency_keys(store, system=system)
+            self.api_keys = {agency.value: key for agency, key in issued.items()}
+        finally:
+            store.close()
 
     def start(self, timeout_s: float = 120) -> None:
+        self.issue_keys()
         self.kafka.start()
         try:
             for name, module in SERVICES:

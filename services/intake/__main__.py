@@ -3,9 +3,16 @@ import uvicorn
 from services.intake.adapters import KafkaPublisher
 from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings
+from services.intake.permissions import check_table
+from services.intake.store import SqliteStore
 from shared.logs import configure
 
 settings = IntakeSettings()
 configure("intake", settings.log_level)
-app = create_app(settings, KafkaPublisher(settings.kafka_bootstrap))
-uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+check_table()
+store = SqliteStore(settings.db_path)
+try:
+    app = create_app(settings, KafkaPublisher(settings.kafka_bootstrap), store, store)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+finally:
+    store.close()

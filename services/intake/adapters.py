@@ -1,5 +1,7 @@
-"""The Kafka edge of intake: publish an accepted event, and the audit record that says so."""
+"""The Kafka edge of intake: publish accepted events, and the audit records that say so."""
 
+import asyncio
+from collections.abc import Sequence
 from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
@@ -13,9 +15,15 @@ from shared.kafka import durable_producer
 class Publisher(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
-    async def publish_event(self, event: Envelope) -> None: ...
-    async def publish_audit(self, record: AuditRecord) -> None: ...
     def ready(self) -> bool: ...
+
+    async def publish_events(self, events: Sequence[Envelope], *, timeout_s: float) -> list[BaseException | None]:
+        """One entry per event: None once the broker acknowledged it, else why it is not known durable."""
+        ...
+
+    async def publish_audits(
+        self, records: Sequence[AuditRecord], *, timeout_s: float
+    ) -> list[BaseException | None]: ...
 
 
 class KafkaPublisher:
@@ -42,14 +50,35 @@ class KafkaPublisher:
     def ready(self) -> bool:
         return self._producer is not None
 
-    async def publish_event(self, event: Envelope) -> None:
-        await self._send(topics.EVENTS, event.case_id, event.model_dump_json())
+    async def publish_events(self, events: Sequence[Envelope], *, timeout_s: float) -> list[BaseException | None]:
+        messages = [(e.case_id, e.model_dump_json()) for e in events]
+        return await self._send_all(topics.EVENTS, messages, timeout_s)
 
-    async def publish_audit(self, record: AuditRecord) -> None:
-        await self._send(topics.AUDIT, record.case_id, record.model_dump_json())
+    async def publish_audits(self, records: Sequence[AuditRecord], *, timeout_s: float) -> list[BaseException | None]:
+        messages = [(r.case_id, r.model_dump_json()) for r in records]
+        return await self._send_all(topics.AUDIT, messages, timeout_s)
 
-    async def _send(self, topic: str, case_id: str | None, value: str) -> None:
+    async def _send_all(
+        self, topic: str, messages: Sequence[tuple[str | None, str]], timeout_s: float
+    ) -> list[BaseException | None]:
+        """Send every message (each send returns its delivery future at once), then wait for all the
+        acknowledgements together: one round trip for a batch instead of one per message."""
         if self._producer is None:
-            raise ConnectionError("not connected to Kafka yet")
-        key = case_id.encode() if case_id else None
-        await self._producer.send_and_wait(topic, value.encode(), key=key)
+            return [ConnectionError("not connected to Kafka yet")] * len(messages)
+        futures: list[asyncio.Future[object]] = []
+        try:
+            async with asyncio.timeout(timeout_s):
+                for key, value in messages:
+                    futures.append(await self._producer.send(topic, value.encode(), key=key.encode() if key else None))
+                await asyncio.wait(futures)
+        except Exception as exc:  # timeout, or a send refused outright: whatever was not acknowledged fails
+            return [_outcome(f) for f in futures] + [exc] * (len(messages) - len(futures))
+        return [_outcome(f) for f in futures]
+
+
+def _outcome(future: asyncio.Future[object]) -> BaseException | None:
+    if not future.done():
+        return TimeoutError("no acknowledgement in time")
+    if future.cancelled():
+        return asyncio.CancelledError()
+    return future.exception()

@@ -1,4 +1,6 @@
-"""Intake settings, read once at start-up (env prefix DRR_INTAKE_)."""
+"""Intake settings, read once at start-up (env prefix DRR_INTAKE_), and the objects built from them."""
+
+from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
 
@@ -11,5 +13,13 @@ class IntakeSettings(ServiceSettings):
     host: str = "127.0.0.1"
     port: int = 8001
     max_body_bytes: int = 256 * 1024
+    max_batch_body_bytes: int = 4 * 1024 * 1024
+    max_batch_events: int = 500
     publish_timeout_s: float = 10.0
     """How long to wait for the broker's acknowledgement before answering 503."""
+    db_path: Path = Path("var/intake.sqlite3")
+    """API keys (hashed) and idempotency receipts."""
+    rate_per_s: float = 200.0
+    """Events a second each API key may publish on average (token bucket)."""
+    rate_burst: float = 1000.0
+    """How many events a key may publish at once before the rate applies."""

@@ -2,6 +2,7 @@
 
 from uuid import uuid4
 
+from services.intake.keys import ApiKey
 from services.intake.validation import Rejection
 from shared.audit_records import AuditKind, AuditRecord, digests, record_id_for
 from shared.events import Envelope
@@ -24,13 +25,28 @@ def received_record(event: Envelope) -> AuditRecord:
     )
 
 
-def rejected_record(rejection: Rejection) -> AuditRecord:
+def rejected_record(rejection: Rejection, key_id: str | None = None) -> AuditRecord:
     """Each refusal is its own fact (a fresh id); its reason is a code, the fields are names only."""
     return AuditRecord(
         record_id=record_id_for(AuditKind.EVENT_REJECTED, uuid4()),
         kind=AuditKind.EVENT_REJECTED,
         service=SERVICE,
         event_type=rejection.event_type,
+        key_id=key_id,
         fields_withheld=sorted({e["field"] for e in rejection.errors if e["field"]}),
         outcome=rejection.reason,
+    )
+
+
+def refused_record(reason: str, key: ApiKey | None = None, event_type: str | None = None) -> AuditRecord:
+    """A request turned away by authentication or authorisation: who tried (key id and agency), which
+    event type, why; nothing of the payload."""
+    return AuditRecord(
+        record_id=record_id_for(AuditKind.EVENT_REJECTED, uuid4()),
+        kind=AuditKind.EVENT_REJECTED,
+        service=SERVICE,
+        event_type=event_type,
+        key_id=key.key_id if key else None,
+        source_agency=key.agency.value if key else None,
+        outcome=reason,
     )

@@ -1,4 +1,4 @@
-"""Turn a request body into an event, or into a rejection an agency system can act on.
+"""Turn a request body into an event (or a batch of them), or into a rejection an agency system can act on.
 
 Error details name the field and the rule broken, never the value sent (it may be personal data).
 """
@@ -25,16 +25,36 @@ class Rejection:
 
 
 def validate(body: bytes, max_bytes: int) -> Envelope | Rejection:
-    if len(body) > max_bytes:
-        return Rejection(413, "body_too_large", errors=[{"field": "", "message": f"at most {max_bytes} bytes"}])
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return Rejection(422, "malformed_json", errors=[{"field": "", "message": "body is not valid JSON"}])
+    data = _decode(body, max_bytes)
+    return data if isinstance(data, Rejection) else validate_item(data)
+
+
+def validate_item(data: object) -> Envelope | Rejection:
     try:
         return parse_event(data)
     except ValidationError as exc:
         return Rejection(422, "invalid_event", _known_type(data), [_describe(e) for e in exc.errors()])
+
+
+def validate_batch(body: bytes, max_bytes: int, max_events: int) -> list[Envelope | Rejection] | Rejection:
+    """A batch is `{"events": [...]}` with 1 to max_events items; each item is judged on its own."""
+    data = _decode(body, max_bytes)
+    if isinstance(data, Rejection):
+        return data
+    events = data.get("events") if isinstance(data, dict) and set(data) == {"events"} else None
+    if not isinstance(events, list) or not 1 <= len(events) <= max_events:
+        message = f'expected {{"events": [...]}} with 1 to {max_events} events'
+        return Rejection(422, "invalid_batch", errors=[{"field": "events", "message": message}])
+    return [validate_item(item) for item in events]
+
+
+def _decode(body: bytes, max_bytes: int) -> Any:
+    if len(body) > max_bytes:
+        return Rejection(413, "body_too_large", errors=[{"field": "", "message": f"at most {max_bytes} bytes"}])
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return Rejection(422, "malformed_json", errors=[{"field": "", "message": "body is not valid JSON"}])
 
 
 def _describe(error: Any) -> dict[str, str]:
@@ -46,4 +66,4 @@ def _describe(error: Any) -> dict[str, str]:
 
 def _known_type(data: Any) -> str | None:
     event_type = data.get("event_type") if isinstance(data, dict) else None
-    return event_type if event_type in PAYLOADS else None
+    return event_type if isinstance(event_type, str) and event_type in PAYLOADS else None

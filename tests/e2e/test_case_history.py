@@ -96,7 +96,7 @@ def assert_audit_trail(stack: Stack, case_id: str, event_ids: set[str], deliveri
 def test_an_invalid_event_gets_a_422_and_nothing_reaches_kafka(stack: Stack) -> None:
     case_id = f"E2E-BAD-{uuid.uuid4().hex[:8]}"
     bad = {**case_history(case_id)[0], "occurred_at": "2026-01-01T10:00:00"}
-    answer = httpx.post(f"{stack.url('intake')}/v1/events", json=bad)
+    answer = httpx.post(f"{stack.url('intake')}/v1/events", json=bad, headers=stack.auth_for(bad))
     assert answer.status_code == 422
     assert [e["field"] for e in answer.json()["errors"]] == ["occurred_at"]
     [good] = stack.post_events([case_history(case_id)[0]])

@@ -1,53 +1,12 @@
 """Intake over HTTP with a fake publisher: what agency systems are told, and what gets published."""
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
+from intake_fakes import FakePublisher, trigger
 
-from deploy.local.demo_case import CLINICAL_NOTES, case_history
-from services.intake.app import create_app
-from services.intake.bootstrap import IntakeSettings
-from shared.audit_records import AuditKind, AuditRecord
-from shared.events import Envelope
-
-
-class FakePublisher:
-    def __init__(self, fail: bool = False) -> None:
-        self.fail = fail
-        self.events: list[Envelope] = []
-        self.audit: list[AuditRecord] = []
-
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-
-    def ready(self) -> bool:
-        return True
-
-    async def publish_event(self, event: Envelope) -> None:
-        if self.fail:
-            raise ConnectionError("broker down")
-        self.events.append(event)
-
-    async def publish_audit(self, record: AuditRecord) -> None:
-        self.audit.append(record)
-
-
-@pytest.fixture
-def publisher() -> FakePublisher:
-    return FakePublisher()
-
-
-@pytest.fixture
-async def client(publisher: FakePublisher) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(IntakeSettings(max_body_bytes=4096), publisher, connect=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://intake") as client:
-        yield client
-
-
-def trigger() -> dict[str, object]:
-    return next(e for e in case_history("C-9") if e["event_type"] == "trigger.reported")
+from deploy.local.demo_case import CLINICAL_NOTES
+from shared.audit_records import AuditKind
 
 
 async def test_a_valid_event_is_published_then_acknowledged(
@@ -56,6 +15,7 @@ async def test_a_valid_event_is_published_then_acknowledged(
     answer = await client.post("/v1/events", json=trigger())
     assert answer.status_code == 202
     assert [str(e.event_id) for e in publisher.events] == [answer.json()["event_id"]]
+    assert answer.json()["duplicate"] is False
     assert [r.kind for r in publisher.audit] == [AuditKind.EVENT_RECEIVED]
     assert CLINICAL_NOTES not in publisher.audit[0].model_dump_json()
 
@@ -71,10 +31,11 @@ async def test_invalid_input_names_each_bad_field_and_publishes_nothing(
     assert answer.json()["error"] == "invalid_event"
     assert publisher.events == []
     assert [r.outcome for r in publisher.audit] == ["invalid_event"]
+    assert publisher.audit[0].key_id is not None
 
 
 async def test_errors_never_echo_the_value_sent(client: httpx.AsyncClient) -> None:
-    bad = {**trigger(), "payload": {**trigger()["payload"], "severity": "Jane Doe, 12 High St"}}  # type: ignore[dict-item]
+    bad = {**trigger(), "payload": {**trigger()["payload"], "severity": "Jane Doe, 12 High St"}}
     answer = await client.post("/v1/events", json=bad)
     assert answer.status_code == 422 and "Jane Doe" not in answer.text
 
@@ -86,7 +47,7 @@ async def test_malformed_json_is_a_422(client: httpx.AsyncClient, publisher: Fak
 
 
 async def test_an_oversized_body_is_a_413(client: httpx.AsyncClient, publisher: FakePublisher) -> None:
-    event = {**trigger(), "payload": {**trigger()["payload"], "description": "x" * 5000}}  # type: ignore[dict-item]
+    event = {**trigger(), "payload": {**trigger()["payload"], "description": "x" * 5000}}
     answer = await client.post("/v1/events", content=json.dumps(event))
     assert answer.status_code == 413 and answer.json()["error"] == "body_too_large"
     assert publisher.events == []

@@ -1,0 +1,68 @@
+"""`intake keys issue|revoke|list`: manage the API keys agency systems publish with.
+
+    intake keys issue --agency prison --system nomis [--event-types 'release.*,trigger.reported']
+    intake keys revoke KEY_ID
+    intake keys list
+
+The key is printed once, at issue; only its SHA-256 is stored (DRR_INTAKE_DB_PATH, or --db).
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from services.intake.bootstrap import IntakeSettings
+from services.intake.key_admin import issue_key
+from services.intake.store import SqliteStore
+from shared.roles import Agency
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="intake", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    root.add_argument("--db", type=Path, help="the intake database (default: DRR_INTAKE_DB_PATH)")
+    keys = (
+        root.add_subparsers(dest="group", required=True)
+        .add_parser("keys")
+        .add_subparsers(dest="command", required=True)
+    )
+    issue = keys.add_parser("issue", help="issue a key for one agency system")
+    issue.add_argument("--agency", required=True, choices=[a.value for a in Agency])
+    issue.add_argument("--system", required=True)
+    issue.add_argument("--event-types", help="comma-separated patterns (default: the agency's defaults)")
+    keys.add_parser("revoke", help="revoke a key by id").add_argument("key_id")
+    keys.add_parser("list", help="every key, without secrets")
+    return root
+
+
+def run(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    store = SqliteStore(args.db or IntakeSettings().db_path)
+    try:
+        if args.command == "issue":
+            patterns = [p.strip() for p in args.event_types.split(",")] if args.event_types else None
+            try:
+                record, key = issue_key(store, agency=Agency(args.agency), system=args.system, event_types=patterns)
+            except ValueError as exc:
+                sys.stderr.write(f"{exc}\n")
+                return 2
+            sys.stdout.write(f"key id: {record.key_id}\nevent types: {','.join(record.event_types)}\n{key}\n")
+        elif args.command == "revoke":
+            if not store.revoke_key(key_id=args.key_id):
+                sys.stderr.write(f"no active key {args.key_id}\n")
+                return 1
+            sys.stdout.write(f"revoked {args.key_id}\n")
+        else:
+            for k in store.list_keys():
+                state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+                sys.stdout.write(
+                    f"{k.key_id}  {k.agency.value:<15} {k.system:<24} {state:<18} {','.join(k.event_types)}\n"
+                )
+        return 0
+    finally:
+        store.close()
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,150 @@
+"""The way of each event through intake, for single posts and batches alike: authorise, deduplicate,
+publish (all at once, then wait for the acknowledgements), remember, audit.
+
+Idempotency under concurrency: the first request to claim an idempotency key publishes; an identical
+request arriving meanwhile waits (up to the publish timeout) for that outcome instead of publishing too.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from prometheus_client import Counter
+
+from services.intake.adapters import Publisher
+from services.intake.auth import authorise
+from services.intake.bootstrap import IntakeSettings
+from services.intake.idempotency import body_digest, idempotency_key
+from services.intake.keys import ApiKey
+from services.intake.receipts import received_record, refused_record, rejected_record
+from services.intake.responses import FieldError, ItemResult, ItemStatus
+from services.intake.store import Receipt, ReceiptRepository
+from services.intake.validation import Rejection
+from shared.audit_records import AuditRecord
+from shared.events import Envelope
+
+log = logging.getLogger(__name__)
+ACCEPTED = Counter("drr_intake_events_accepted_total", "Events acknowledged by Kafka", ["event_type"])
+REJECTED = Counter("drr_intake_events_rejected_total", "Events refused", ["reason"])
+DUPLICATES = Counter("drr_intake_events_duplicate_total", "Repeats answered with the original receipt")
+POLL_S = 0.05
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    """The HTTP status a single post answers with."""
+    result: ItemResult
+
+
+@dataclass(frozen=True)
+class Publish:
+    event: Envelope
+    claim: str | None
+
+
+class Intake:
+    def __init__(
+        self,
+        settings: IntakeSettings,
+        publisher: Publisher,
+        receipts: ReceiptRepository,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings, self._publisher, self._receipts, self._clock = settings, publisher, receipts, clock
+
+    async def submit(self, key: ApiKey, items: list[Envelope | Rejection], header: str | None) -> list[Outcome]:
+        audit: list[AuditRecord] = []
+        decided = [self._decide(key, n, item, header, audit) for n, item in enumerate(items)]
+        publish = {n: d for n, d in enumerate(decided) if isinstance(d, Publish)}
+        outcomes = {n: d for n, d in enumerate(decided) if isinstance(d, Outcome)}
+        outcomes |= await self._publish(publish, audit)
+        for n, d in enumerate(decided):
+            if d is None:
+                outcomes[n] = await self._after_other(key, n, items[n], header, audit)
+        await self.audit(audit)
+        return [outcomes[n] for n in range(len(items))]
+
+    def _decide(
+        self, key: ApiKey, n: int, item: Envelope | Rejection, header: str | None, audit: list[AuditRecord]
+    ) -> Publish | Outcome | None:
+        """What to do with one item; None means another request is publishing this very event."""
+        if isinstance(item, Rejection):
+            audit.append(rejected_record(item, key.key_id))
+            return _rejected(n, item.status, item.reason, item.errors)
+        refusal = authorise(key, item)
+        if refusal is not None:
+            audit.append(refused_record(refusal.reason, key, item.event_type))
+            return _rejected(n, refusal.status, refusal.reason, [{"field": "", "message": refusal.message}])
+        claim = idempotency_key(item, header, key.agency.value)
+        if claim is None:
+            return Publish(item, None)
+        return self._claimed(n, item, claim)
+
+    def _claimed(self, n: int, event: Envelope, claim: str) -> Publish | Outcome | None:
+        now, digest = self._clock(), body_digest(event)
+        mine = Receipt(claim, digest, str(event.event_id), "pending", now)
+        stale_before = now - self._settings.publish_timeout_s - 30
+        won, stored = self._receipts.claim(receipt=mine, stale_before=stale_before)
+        if won:
+            return Publish(event.model_copy(update={"event_id": stored.event_id}), claim)
+        if stored.digest != digest:
+            message = "this idempotency key or event id was used for a different event"
+            return _rejected(n, 409, "idempotency_conflict", [{"field": "event_id", "message": message}])
+        if stored.state == "accepted":
+            DUPLICATES.inc()
+            return Outcome(200, ItemResult(index=n, status=ItemStatus.DUPLICATE, event_id=stored.event_id))
+        return None
+
+    async def _after_other(
+        self, key: ApiKey, n: int, item: Envelope | Rejection, header: str | None, audit: list[AuditRecord]
+    ) -> Outcome:
+        deadline = self._clock() + self._settings.publish_timeout_s
+        while self._clock() < deadline:
+            await asyncio.sleep(POLL_S)
+            decided = self._decide(key, n, item, header, audit)
+            if isinstance(decided, Publish):  # the other request failed and let go: our turn
+                return (await self._publish({n: decided}, audit))[n]
+            if decided is not None:
+                return decided
+        message = "an identical request is still being published; retry"
+        return _rejected(n, 409, "request_in_progress", [{"field": "", "message": message}], retryable=True)
+
+    async def _publish(self, publish: dict[int, Publish], audit: list[AuditRecord]) -> dict[int, Outcome]:
+        if not publish:
+            return {}
+        events = [p.event for p in publish.values()]
+        errors = await self._publisher.publish_events(events, timeout_s=self._settings.publish_timeout_s)
+        return {n: self._published(n, p, error, audit) for (n, p), error in zip(publish.items(), errors, strict=True)}
+
+    def _published(self, n: int, p: Publish, error: BaseException | None, audit: list[AuditRecord]) -> Outcome:
+        if error is not None:
+            log.warning(
+                "broker did not acknowledge", extra={"event_id": str(p.event.event_id), "error": type(error).__name__}
+            )
+            if p.claim:
+                self._receipts.release(idempotency_key=p.claim)
+            message = "the broker did not acknowledge the event; retry"
+            return _rejected(n, 503, "broker_unavailable", [{"field": "", "message": message}], retryable=True)
+        if p.claim:
+            self._receipts.confirm(idempotency_key=p.claim)
+        ACCEPTED.labels(p.event.event_type).inc()
+        audit.append(received_record(p.event))
+        return Outcome(202, ItemResult(index=n, status=ItemStatus.ACCEPTED, event_id=p.event.event_id))
+
+    async def audit(self, records: list[AuditRecord]) -> None:
+        """Audit is best effort here: the event's own durability is what the answer promises."""
+        if records:
+            errors = await self._publisher.publish_audits(records, timeout_s=5)
+            if any(errors):
+                log.warning("audit records not published", extra={"failed": sum(1 for e in errors if e)})
+
+
+def _rejected(n: int, status: int, reason: str, errors: list[dict[str, str]], retryable: bool = False) -> Outcome:
+    REJECTED.labels(reason).inc()
+    details = [FieldError(**e) for e in errors]
+    return Outcome(
+        status, ItemResult(index=n, status=ItemStatus.REJECTED, error=reason, errors=details, retryable=retryable)
+    )

@@ -1,0 +1,57 @@
+"""The OpenAPI document: FastAPI's, plus the request bodies (the envelope union, read by hand so that
+every refusal can be audited) and the bearer-key security scheme."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from shared.events import event_json_schema
+
+REF = "#/components/schemas/{model}"
+EVENT_BODY: dict[str, Any] = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": REF.format(model="Event")}}}},
+    "security": [{"apiKey": []}],
+}
+BATCH_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": REF.format(model="EventBatch")}}},
+    },
+    "security": [{"apiKey": []}],
+}
+
+
+def event_schemas(max_batch_events: int) -> dict[str, Any]:
+    """`Event` (the discriminated union of every event type), `EventBatch`, and the models they use."""
+    schema = event_json_schema(ref_template=REF)
+    defs = schema.pop("$defs")
+    batch = {
+        "type": "object",
+        "properties": {
+            "events": {
+                "type": "array",
+                "items": {"$ref": REF.format(model="Event")},
+                "minItems": 1,
+                "maxItems": max_batch_events,
+            }
+        },
+        "required": ["events"],
+        "additionalProperties": False,
+    }
+    return {**defs, "Event": schema, "EventBatch": batch}
+
+
+def install(app: FastAPI, max_batch_events: int) -> None:
+    """Replace app.openapi with a generator that also documents the bodies and the security scheme."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            components = document.setdefault("components", {})
+            components.setdefault("schemas", {}).update(event_schemas(max_batch_events))
+            components["securitySchemes"] = {"apiKey": {"type": "http", "scheme": "bearer"}}
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

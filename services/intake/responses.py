@@ -1,0 +1,63 @@
+"""What intake answers, as pydantic models: they produce the JSON and document it in OpenAPI."""
+
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+
+class FieldError(BaseModel):
+    field: str
+    """Dotted path of the offending field ('' for the body as a whole); never the value sent."""
+    type: str | None = None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: str
+    """A machine-readable reason: missing_credentials, invalid_credentials, key_revoked, agency_mismatch,
+    event_type_not_allowed, malformed_json, invalid_event, invalid_batch, body_too_large, idempotency_conflict,
+    request_in_progress, rate_limited, broker_unavailable."""
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class Receipt(BaseModel):
+    event_id: UUID
+    duplicate: bool = False
+    """True when this answers a repeat of an event already accepted (nothing was published again)."""
+
+
+class ItemStatus(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+class ItemResult(BaseModel):
+    index: int
+    status: ItemStatus
+    event_id: UUID | None = None
+    error: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+    retryable: bool = False
+    """True when sending the same item again may succeed (broker unavailable, request in progress)."""
+
+
+class BatchResult(BaseModel):
+    results: list[ItemResult]
+
+
+def error_response(
+    status: int, reason: str, errors: list[dict[str, Any]] | None = None, **headers: str
+) -> JSONResponse:
+    body = ErrorBody(error=reason, errors=[FieldError(**e) for e in errors or []])
+    return JSONResponse(
+        body.model_dump(mode="json"), status, headers={k.replace("_", "-"): v for k, v in headers.items()}
+    )
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error statuses an endpoint can answer."""
+    return {status: {"model": ErrorBody} for status in statuses}

@@ -1,0 +1,134 @@
+"""SQLite storage for API keys and idempotency receipts (stdlib sqlite3, WAL), behind small ports.
+
+One file (DRR_INTAKE_DB_PATH) holds both, so a restart of intake keeps its keys and remembers every
+event it acknowledged. Calls are short and local; they run on the event loop's thread.
+"""
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from services.intake.keys import ApiKey
+from shared.roles import Agency
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, agency TEXT NOT NULL, system TEXT NOT NULL,
+    event_types TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE IF NOT EXISTS receipts (
+    idempotency_key TEXT PRIMARY KEY, digest TEXT NOT NULL, event_id TEXT NOT NULL,
+    state TEXT NOT NULL, claimed_at REAL NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What intake remembers per idempotency key: the event it stands for and whether it is durable."""
+
+    idempotency_key: str
+    digest: str
+    event_id: str
+    state: str  # "pending" while a request publishes it, "accepted" once the broker acknowledged
+    claimed_at: float
+
+
+class KeyRepository(Protocol):
+    def add_key(self, *, key: ApiKey) -> None: ...
+    def find_key(self, *, key_id: str) -> ApiKey | None: ...
+    def revoke_key(self, *, key_id: str) -> bool: ...
+    def list_keys(self) -> list[ApiKey]: ...
+
+
+class ReceiptRepository(Protocol):
+    def claim(self, *, receipt: Receipt, stale_before: float) -> tuple[bool, Receipt]: ...
+    def confirm(self, *, idempotency_key: str) -> None: ...
+    def release(self, *, idempotency_key: str) -> None: ...
+
+
+class SqliteStore:
+    """Both repositories on one connection; a lock makes each call atomic across threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def add_key(self, *, key: ApiKey) -> None:
+        row = (key.key_id, key.key_hash, key.agency.value, key.system, json.dumps(list(key.event_types)))
+        with self._lock:
+            self._db.execute("INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, NULL)", (*row, _iso(key.created_at)))
+
+    def find_key(self, *, key_id: str) -> ApiKey | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
+        return _key(row) if row else None
+
+    def revoke_key(self, *, key_id: str) -> bool:
+        now = _iso(datetime.now(UTC))
+        with self._lock:
+            sql = "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL"
+            return self._db.execute(sql, (now, key_id)).rowcount == 1
+
+    def list_keys(self) -> list[ApiKey]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM api_keys ORDER BY created_at").fetchall()
+        return [_key(row) for row in rows]
+
+    def claim(self, *, receipt: Receipt, stale_before: float) -> tuple[bool, Receipt]:
+        """Insert a pending receipt, or take over a stale pending one with the same digest (its owner
+        died mid-publish); otherwise return what is stored. (True, r): the caller must publish r."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                won, stored = self._claim(receipt, stale_before)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return won, stored
+
+    def _claim(self, receipt: Receipt, stale_before: float) -> tuple[bool, Receipt]:
+        r = receipt
+        sql = "INSERT OR IGNORE INTO receipts VALUES (?, ?, ?, 'pending', ?)"
+        if self._db.execute(sql, (r.idempotency_key, r.digest, r.event_id, r.claimed_at)).rowcount == 1:
+            return True, r
+        row = self._db.execute("SELECT * FROM receipts WHERE idempotency_key = ?", (r.idempotency_key,)).fetchone()
+        stored = Receipt(*row)
+        if stored.state == "pending" and stored.claimed_at < stale_before and stored.digest == r.digest:
+            update = "UPDATE receipts SET claimed_at = ? WHERE idempotency_key = ?"
+            self._db.execute(update, (r.claimed_at, r.idempotency_key))
+            return True, Receipt(stored.idempotency_key, stored.digest, stored.event_id, "pending", r.claimed_at)
+        return False, stored
+
+    def confirm(self, *, idempotency_key: str) -> None:
+        with self._lock:
+            sql = "UPDATE receipts SET state = 'accepted' WHERE idempotency_key = ?"
+            self._db.execute(sql, (idempotency_key,))
+
+    def release(self, *, idempotency_key: str) -> None:
+        """The publish failed: forget the claim, so that a retry can publish."""
+        with self._lock:
+            sql = "DELETE FROM receipts WHERE idempotency_key = ? AND state = 'pending'"
+            self._db.execute(sql, (idempotency_key,))
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat()
+
+
+def _key(row: tuple[str, ...]) -> ApiKey:
+    key_id, key_hash, agency, system, event_types, created_at, revoked_at = row
+    revoked = datetime.fromisoformat(revoked_at) if revoked_at else None
+    created = datetime.fromisoformat(created_at)
+    return ApiKey(key_id, key_hash, Agency(agency), system, tuple(json.loads(event_types)), created, revoked)

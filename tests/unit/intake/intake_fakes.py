@@ -1,0 +1,47 @@
+"""Fakes and event builders for the intake unit tests (a module of its own name, so imports are unambiguous)."""
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from deploy.local.demo_case import case_history
+from shared.audit_records import AuditRecord
+from shared.events import Envelope
+
+
+class FakePublisher:
+    def __init__(self, fail: bool = False, delay_s: float = 0) -> None:
+        self.fail, self.delay_s = fail, delay_s
+        self.events: list[Envelope] = []
+        self.audit: list[AuditRecord] = []
+        self.calls = 0
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+    def ready(self) -> bool:
+        return True
+
+    async def publish_events(self, events: Sequence[Envelope], *, timeout_s: float) -> list[BaseException | None]:
+        self.calls += 1
+        await asyncio.sleep(self.delay_s)
+        if self.fail:
+            return [ConnectionError("broker down")] * len(events)
+        self.events += events
+        return [None] * len(events)
+
+    async def publish_audits(self, records: Sequence[AuditRecord], *, timeout_s: float) -> list[BaseException | None]:
+        self.audit += records
+        return [None] * len(records)
+
+
+def trigger(case_id: str = "C-9") -> dict[str, Any]:
+    return next(e for e in case_history(case_id) if e["event_type"] == "trigger.reported")
+
+
+def of_type(event_type: str, case_id: str = "C-9") -> dict[str, Any]:
+    return next(e for e in case_history(case_id) if e["event_type"] == event_type)
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
