@@ -4,6 +4,10 @@ All three are written while handling the case's own event, so each entry lands o
 partition of that case (co-partitioned with drr.events). A typed copy is used only while the table still
 holds the very object it was made from: after a rebalance or a recovery from the changelog, the table
 holds new objects and the copy is made again.
+
+Why the agent handles one message at a time (no `stream.take`): faust writes a table entry to the
+changelog partition of its *current event*; inside a `take` batch that is whichever message was consumed
+last, not the case's own, so a rebalance could hand a case's entries to the wrong worker.
 """
 
 from typing import Any, TypeVar
