@@ -100,7 +100,8 @@ async def bench_router(bootstrap: str, events: int, cases: int) -> float:
     ids = [f"B-{i}" for i in range(cases)]
     setup = [(c.encode(), json.dumps(e).encode()) for c in ids for e in setup_events(c)]
     await produce(bootstrap, topics.EVENTS, setup)
-    await asyncio.sleep(5)  # let the router fold the teams before the clock starts
+    # the clock starts once the router has folded every team and agreement: one audit record for each
+    await count_until(bootstrap, topics.AUDIT, len(setup), 300)
     triggers = [envelope(ids[i % cases], "trigger.reported", EXAMPLES["trigger.reported"]) for i in range(events)]
     started = time.perf_counter()
     waiting = asyncio.create_task(count_until(bootstrap, topics.DELIVERIES, events * 10, 300))

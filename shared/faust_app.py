@@ -6,7 +6,7 @@ Topics carry raw bytes; pydantic validates them at the edge (no faust.Record).""
 import json
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import faust
 from faust.web import Request, Response, View
@@ -28,7 +28,8 @@ class FaustSettings(ServiceSettings):
     """Low enough that a restarted worker gets its partitions back in seconds, not a minute."""
 
 
-def make_app(app_id: str, settings: FaustSettings) -> faust.App:
+def make_app(app_id: str, settings: FaustSettings, **options: Any) -> faust.App:
+    """`options`: further faust settings for one service (e.g. producer batching), added to the common ones."""
     app = faust.App(
         app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -45,6 +46,7 @@ def make_app(app_id: str, settings: FaustSettings) -> faust.App:
         web_bind=settings.host,
         web_in_thread=False,
         autodiscover=False,
+        **options,
     )
     _add_pages(app)
     return app

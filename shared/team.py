@@ -24,6 +24,23 @@ class CaseTeam(BaseModel):
         return sorted(people.values(), key=lambda r: (r.role != Role.CASE_MANAGER, r.role, r.practitioner_id))
 
 
+_ROSTERS: dict[int, tuple[CaseTeam, tuple[Recipient, ...]]] = {}
+MAX_ROSTERS = 4096
+
+
+def roster(team: CaseTeam) -> tuple[Recipient, ...]:
+    """`team.recipients()`, remembered per team object: a frozen team's roster cannot change, and the
+    router asks for it on every event. An entry holds its team, so the id cannot be reused meanwhile."""
+    found = _ROSTERS.get(id(team))
+    if found is not None and found[0] is team:
+        return found[1]
+    if len(_ROSTERS) >= MAX_ROSTERS:
+        _ROSTERS.clear()
+    recipients = tuple(team.recipients())
+    _ROSTERS[id(team)] = (team, recipients)
+    return recipients
+
+
 def apply(team: CaseTeam, event: Envelope) -> CaseTeam:
     """The team after a team event; any other event leaves it as it is."""
     payload = event.payload

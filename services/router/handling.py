@@ -2,7 +2,14 @@
 
 from dataclasses import dataclass, field
 
-from services.router.routing import access_record, decision_record, delivery_for, no_recipient_record, team_record
+from services.router.routing import (
+    EventFacts,
+    access_record,
+    decision_record,
+    delivery_for,
+    no_recipient_record,
+    team_record,
+)
 from shared.audit_records import AuditRecord
 from shared.deliveries import Delivery, Recipient
 from shared.events import Envelope
@@ -21,6 +28,11 @@ class Outcome:
     """Who was told something of this event: remembered for a later retraction or correction."""
     deliveries: list[Delivery] = field(default_factory=list)
     audit: list[AuditRecord] = field(default_factory=list)
+    closes_case: bool = False
+    """`case.closed`: forget who received the case's events (nothing is followed up after closure)."""
+
+
+CASE_CLOSED = "case.closed"
 
 
 def handle(event: Envelope, state: CaseState, policy: Policy) -> Outcome:
@@ -30,13 +42,16 @@ def handle(event: Envelope, state: CaseState, policy: Policy) -> Outcome:
         return Outcome(state=apply_access(state, event), audit=[access_record(event)])
     decisions = decide(event, state, policy)
     shared = [d for d in decisions if d.shares]
+    facts = EventFacts.of(event)
     if decisions:
-        audit = [decision_record(event, d) for d in decisions]
+        audit = [decision_record(facts, d) for d in decisions]
     else:
         nobody = "no_original_recipients" if event.event_type in FOLLOW_UP_EVENTS else "no_team_members"
         audit = [no_recipient_record(event, policy.hash, nobody)]
+    closes_case = event.event_type == CASE_CLOSED
     return Outcome(
-        recipients=[d.recipient for d in shared],
-        deliveries=[delivery_for(event, d) for d in shared],
+        recipients=[] if closes_case else [d.recipient for d in shared],
+        closes_case=closes_case,
+        deliveries=[delivery_for(facts, d) for d in shared],
         audit=audit,
     )

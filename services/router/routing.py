@@ -1,7 +1,17 @@
 """Policy decisions turned into messages: a delivery for each recipient who is told something, and one
-audit record per decision (field names and digests, never the content)."""
+audit record per decision (field names and digests, never the content).
 
-from shared.audit_records import AuditKind, AuditRecord, digests, record_id_for
+Built with `model_construct`: every part was validated already (the event when it was parsed, the
+recipients when they joined the team, the rest by the policy engine), and validating again for each
+recipient (e-mail addresses above all) cost the router more than deciding.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from shared.audit_records import AuditKind, AuditRecord, digest, record_id_for
 from shared.deliveries import Delivery, delivery_id_for
 from shared.events import Envelope
 from shared.payloads import FOLLOW_UP_EVENTS
@@ -10,17 +20,37 @@ from shared.policy import Decision
 SERVICE = "router"
 
 
-def delivery_for(event: Envelope, decision: Decision) -> Delivery:
-    recipient = decision.recipient
-    follow_up = FOLLOW_UP_EVENTS.get(event.event_type)
-    return Delivery(
+@dataclass(frozen=True, slots=True)
+class EventFacts:
+    """What every delivery and record of one event repeats, worked out once for the event."""
+
+    event: Envelope
+    person: dict[str, Any]
+    follow_up_of: UUID | None
+    known_digests: dict[str, str] = field(default_factory=dict)
+    """Field -> digest: a field's value is the same for every recipient it is shared with."""
+
+    @classmethod
+    def of(cls, event: Envelope) -> "EventFacts":
+        follow_up = FOLLOW_UP_EVENTS.get(event.event_type)
+        follow_up_of = getattr(event.payload, follow_up) if follow_up else None
+        return cls(event, event.person.model_dump(mode="json"), follow_up_of)
+
+    def digests(self, payload: dict[str, Any]) -> dict[str, str]:
+        known = self.known_digests
+        return {name: known.get(name) or known.setdefault(name, digest(value)) for name, value in payload.items()}
+
+
+def delivery_for(facts: EventFacts, decision: Decision) -> Delivery:
+    event, recipient = facts.event, decision.recipient
+    return Delivery.model_construct(
         delivery_id=delivery_id_for(event.event_id, recipient.practitioner_id),
         event_id=event.event_id,
         event_type=event.event_type,
         case_id=event.case_id,
         occurred_at=event.occurred_at,
         correlation_id=event.correlation_id,
-        person=event.person.model_dump(mode="json"),
+        person=facts.person,
         recipient=recipient,
         payload=decision.payload,
         fields_withheld=list(decision.notice_fields),
@@ -29,16 +59,17 @@ def delivery_for(event: Envelope, decision: Decision) -> Delivery:
         purpose=decision.purpose,
         legal_basis=decision.legal_basis,
         agreement=decision.agreement,
-        follow_up_of=getattr(event.payload, follow_up) if follow_up else None,
+        follow_up_of=facts.follow_up_of,
     )
 
 
-def decision_record(event: Envelope, decision: Decision) -> AuditRecord:
+def decision_record(facts: EventFacts, decision: Decision) -> AuditRecord:
     """Who was told what of which event under which rule, purpose, legal basis and policy version."""
-    recipient = decision.recipient
-    return AuditRecord(
+    event, recipient = facts.event, decision.recipient
+    return AuditRecord.model_construct(
         record_id=record_id_for(AuditKind.SHARING_DECIDED, event.event_id, recipient.practitioner_id),
         kind=AuditKind.SHARING_DECIDED,
+        recorded_at=datetime.now(UTC),  # given, not defaulted: model_construct inspects default factories
         service=SERVICE,
         case_id=event.case_id,
         event_id=event.event_id,
@@ -48,7 +79,7 @@ def decision_record(event: Envelope, decision: Decision) -> AuditRecord:
         recipient_role=recipient.role,
         recipient_agency=recipient.agency,
         rule=decision.rule,
-        field_digests=digests(decision.payload),
+        field_digests=facts.digests(decision.payload),
         fields_withheld=list(decision.fields_withheld),
         outcome="shared" if decision.shares else "not_shared",
         policy_hash=decision.policy_hash,
@@ -56,6 +87,9 @@ def decision_record(event: Envelope, decision: Decision) -> AuditRecord:
         legal_basis=decision.legal_basis,
         agreement=decision.agreement,
         reason=decision.reason,
+        source_agency=None,
+        actor=None,
+        query={},
     )
 
 

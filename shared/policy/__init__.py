@@ -2,12 +2,14 @@
 
 policy = load_policy()                      # policy/default.yaml, validated; PolicyError if bad
 decisions = decide(event, case_state, policy)
+if not visible_to(case_state, practitioner_id, agency): answer 404   # every read endpoint
 """
 
 from shared.policy.case_state import CaseState, apply_access
 from shared.policy.compiled import Policy
 from shared.policy.deciding import Decision, Reason, decide, recipients_for
 from shared.policy.loading import DEFAULT_POLICY, PolicyError, load_policy, parse_policy
+from shared.policy.visibility import visible_to
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -21,4 +23,5 @@ __all__ = [
     "load_policy",
     "parse_policy",
     "recipients_for",
+    "visible_to",
 ]

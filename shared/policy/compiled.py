@@ -5,6 +5,7 @@ always (and under which rule), shared if an agreement is in force, or withheld (
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from shared.payloads import PAYLOADS
 from shared.policy.rules import PolicySpec, RuleSpec
@@ -53,6 +54,10 @@ class Citation:
     legal_basis: str
 
 
+MAX_VERDICTS = 100_000
+"""Situations are few (role x event type x fields present x agreement standings); cleared if ever exceeded."""
+
+
 @dataclass(frozen=True)
 class Policy:
     spec: PolicySpec
@@ -60,6 +65,8 @@ class Policy:
     plans: dict[tuple[Role, str], Plan]
     _citations: dict[tuple[Ground, ...], Citation] = field(default_factory=dict, compare=False, repr=False)
     _notices: dict[tuple[str, ...], str | None] = field(default_factory=dict, compare=False, repr=False)
+    verdicts: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+    """Verdicts already worked out, by situation (see verdicts.py); bounded by MAX_VERDICTS."""
 
     def cite(self, grounds: tuple[Ground, ...]) -> Citation:
         """Rule ids, purposes and legal bases of the grounds, each once, in order."""

@@ -1,0 +1,65 @@
+"""The router agent without a broker: faust's test_context feeds it, a fake producer records what it
+publishes, and the tables are read back (memory store)."""
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from deploy.local.demo_case import case_history
+from services.router.app import build
+from services.router.bootstrap import RouterSettings
+from shared import topics
+from shared.deliveries import Delivery
+from shared.policy import load_policy
+
+
+@dataclass
+class FakeProducer:
+    sent: list[tuple[str, bytes | None, bytes | None]] = field(default_factory=list)
+
+    async def send(self, topic: str, key: bytes | None, value: bytes | None, *_: Any) -> "Any":
+        self.sent.append((topic, key, value))
+        done = asyncio.get_running_loop().create_future()  # acknowledged at once
+        done.set_result(None)
+        return done
+
+
+async def run(producer: FakeProducer, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Route the events; return what the event-recipients table holds afterwards."""
+    app = build(RouterSettings(), load_policy(), producer)
+    app.finalize()
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+    agent = app.agents["services.router.app.route"]
+    try:
+        async with agent.test_context() as test_agent:
+            for event in events:
+                await test_agent.put(json.dumps(event).encode(), key=event["case_id"].encode())
+        return dict(app.tables[topics.EVENT_RECIPIENTS_TABLE].items())
+    finally:
+        app.consumer._thread.thread_loop.close()  # see tests/unit/notifier/test_notifier_agent.py
+
+
+def deliveries(producer: FakeProducer) -> list[Delivery]:
+    return [Delivery.model_validate_json(v or b"") for t, _, v in producer.sent if t == topics.DELIVERIES]
+
+
+async def test_the_recipients_of_each_event_are_remembered_by_case_and_event() -> None:
+    producer, history = FakeProducer(), case_history("C-AGENT")
+    remembered = await run(producer, history)
+    told = {str(d.event_id) for d in deliveries(producer)}
+    assert told and {key.split("/")[1] for key in remembered} == told
+    assert all(key.startswith("C-AGENT/") for key in remembered)
+    assert {key for _, key, _ in producer.sent} == {b"C-AGENT"}
+
+
+async def test_closing_a_case_forgets_who_received_its_events_and_no_other_case() -> None:
+    producer = FakeProducer()
+    other = case_history("C-OTHER")
+    closing = case_history("C-CLOSING")
+    closed = {**closing[-1], "event_id": "7d9c1f0e-3b7a-4f7e-8a1e-0c2d3e4f5a6b", "event_type": "case.closed",
+              "payload": {"reason": "order_completed", "closed_on": "2027-01-31"}}  # fmt: skip
+    remembered = await run(producer, [*other, *closing, closed])
+    assert remembered and all(key.startswith("C-OTHER/") for key in remembered)
+    assert any(d.event_type == "case.closed" and d.case_id == "C-CLOSING" for d in deliveries(producer))
