@@ -27,10 +27,20 @@ GROUP_ID = "drr-audit"
 Message: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
-def kafka_consumer(bootstrap: str) -> AIOKafkaConsumer:
-    """Must be called inside the event loop (aiokafka binds to the running loop)."""
+def kafka_consumer(bootstrap: str, group_id: str = GROUP_ID, session_timeout_s: float = 10.0) -> AIOKafkaConsumer:
+    """Must be called inside the event loop (aiokafka binds to the running loop).
+
+    The group only spreads partitions and shows lag: the ledger's stored offsets decide where to resume,
+    so a second ledger (a replay, say) needs its own group but no offsets of its own in Kafka.
+    """
     return AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=GROUP_ID, auto_offset_reset="earliest", enable_auto_commit=False
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        session_timeout_ms=int(session_timeout_s * 1000),
+        heartbeat_interval_ms=int(min(3.0, session_timeout_s / 3) * 1000),
+        max_partition_fetch_bytes=8 * 1024 * 1024,  # one poll can fill a whole batch of records
     )
 
 
