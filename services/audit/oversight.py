@@ -71,10 +71,12 @@ def _entries_page(ledger: SqlLedger, where: EntryFilter, start: int, limit: int)
     size = latest.size if latest else 0
     page = ledger.entries(where, start=start, limit=limit + 1)
     entries = []
-    with ledger.reader() as node:
+    covered = [stored.index for stored in page[:limit] if stored.index < size]
+    wanted = merkle.nodes_read(lambda node: [merkle.inclusion_proof(index, size, node) for index in covered])
+    with ledger.reader(wanted) as node:
         for stored in page[:limit]:
-            covered = stored.index < size
-            proof = [_b64(h) for h in merkle.inclusion_proof(stored.index, size, node)] if covered else None
+            proven = stored.index < size
+            proof = [_b64(h) for h in merkle.inclusion_proof(stored.index, size, node)] if proven else None
             entries.append({"index": stored.index, "leaf": stored.text, "proof": proof})
     next_start = page[limit].index if len(page) > limit else None
     return {"checkpoint": _checkpoint_out(latest), "entries": entries, "next_start": next_start}

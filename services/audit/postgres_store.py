@@ -49,6 +49,9 @@ def create_schema(owner_url: str, role: str) -> None:
 
 
 class PostgresLedger(SqlLedger):
+    PLACEHOLDER = "%s"
+    JSON_KEYS = "json_array_elements_text(CAST(:keys AS json)) AS j(value)"
+
     def __init__(self, url: str) -> None:
         self.url = url
 

@@ -154,11 +154,24 @@ def _edit_line(path: Path, index: int, change: Any) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def test_an_edited_entry_is_named(ledger: SqliteLedger, signer: Signer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk_bytes", [8 << 20, 700])
+def test_an_edited_entry_is_named(ledger: SqliteLedger, signer: Signer, tmp_path: Path, chunk_bytes: int) -> None:
     key = _export(ledger, signer, tmp_path)
     _edit_line(tmp_path / "entries.jsonl", 4, lambda e: {**e, "leaf": e["leaf"].replace("police", "prison")})
-    report = verify_export(tmp_path, key)
-    assert not report.ok and report.first_bad_index == 4 and report.message.startswith("entry 4:")
+    report = verify_export(tmp_path, key, workers=2, chunk_bytes=chunk_bytes)
+    assert not report.ok and report.first_bad_index == 4 and report.message == "entry 4: leaf does not match its hash"
+
+
+@pytest.mark.parametrize("chunk_bytes", [8 << 20, 700, 1])
+def test_chunked_verification_reports_what_a_sequential_pass_does(
+    ledger: SqliteLedger, signer: Signer, tmp_path: Path, chunk_bytes: int
+) -> None:
+    key = _export(ledger, signer, tmp_path)
+    assert verify_export(tmp_path, key, workers=2, chunk_bytes=chunk_bytes).ok
+    lines = (tmp_path / "entries.jsonl").read_text().splitlines(keepends=True)
+    (tmp_path / "entries.jsonl").write_text("".join(lines[:6] + lines[7:]))  # entry 6 removed
+    report = verify_export(tmp_path, key, workers=2, chunk_bytes=chunk_bytes)
+    assert report.message == "entry 6: missing (found index 7)" and report.first_bad_index == 6
 
 
 def test_an_edit_with_a_rewritten_hash_fails_against_the_signed_checkpoint(
