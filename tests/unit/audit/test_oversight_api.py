@@ -106,6 +106,20 @@ async def test_every_query_is_a_leaf_naming_who_asked_what(client: httpx.AsyncCl
     assert len(page["entries"]) == 2  # the second query recorded itself before it was answered
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/audit/entries?limit=5000", "/v1/audit/entries?since=yesterday", "/v1/audit/entries?start=-1",
+     "/v1/proofs/consistency?from=0", "/v1/proofs/consistency?from=0&to=999", "/v1/cases/a/disclosures?format=pdf"],
+)  # fmt: skip
+async def test_a_refused_request_is_not_recorded_as_a_query(
+    client: httpx.AsyncClient, ledger: SqliteLedger, path: str
+) -> None:
+    size = ledger.size()
+    answer = await client.get(path)
+    assert answer.status_code == 422 and ledger.size() == size
+    assert (await client.get("/v1/checkpoint")).status_code == 200 and ledger.size() == size + 1
+
+
 async def test_consistency_between_two_checkpoints(
     client: httpx.AsyncClient, ledger: SqliteLedger, signer: Signer
 ) -> None:
