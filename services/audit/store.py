@@ -46,6 +46,9 @@ class SqlLedger:
     def _sql(self, text: str) -> str:
         return text
 
+    def close(self) -> None:
+        """Close any connection kept open for reuse."""
+
     def _run(self, db: Any, text: str, params: Mapping[str, Any] | None = None) -> Any:
         return db.execute(self._sql(text), params or {})
 

@@ -5,17 +5,21 @@ from a real ledger (checkpoint notes, an entries page, a consistency proof, an e
 """
 
 import json
+import os
 from pathlib import Path
 from uuid import uuid4
 
+import psycopg
 import pytest
 from drr_verify import cli as verify_cli
+from psycopg import sql
 
 from services.audit import cli
 from services.audit.bootstrap import AuditSettings, open_ledger, signer
 from services.audit.checkpoints import checkpoint_now
 from services.audit.leaves import EntryFilter, leaf_of
 from services.audit.oversight import _consistency, _entries_page
+from services.audit.postgres_store import PostgresLedger
 from services.audit.store import SqlLedger
 from services.audit.tokens import holder
 from shared.audit_records import AuditKind, AuditRecord
@@ -117,3 +121,42 @@ def test_drr_verify_consistency_between_two_checkpoints(
     assert status == 0 and out.startswith("OK")
     status, out = run(verify_cli.main, ["verify-consistency", "--key", key, files[1], files[0], files[2]], capsys)
     assert status == 1 and out.startswith("FAILED")
+
+
+def test_audit_db_init_makes_an_append_only_schema_and_a_role_that_may_only_insert_and_select(
+    postgres: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name, role = f"t{os.urandom(6).hex()}", f"svc_{os.urandom(4).hex()}"
+    with psycopg.connect(postgres, autocommit=True) as db:
+        db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    owner_url, base = postgres.rsplit("/", 1)[0] + f"/{name}", postgres.split("@", 1)[1].rsplit("/", 1)[0]
+    service_url = f"postgresql://{role}:not-checked-by-trust@{base}/{name}"
+    monkeypatch.setenv("DRR_AUDIT_DATABASE_URL", service_url)
+    try:
+        status, out = run(cli.main, ["db-init", "--owner-url", owner_url], capsys)
+        assert status == 0 and role in out
+        assert run(cli.main, ["db-init", "--owner-url", owner_url], capsys)[0] == 0  # again: nothing breaks
+        ledger = open_ledger(AuditSettings())  # the service's own URL: the backend is PostgreSQL
+        try:
+            assert isinstance(ledger, PostgresLedger)
+            ledger.append([leaf_of(AuditRecord(record_id=uuid4(), kind=AuditKind.EMAIL_SENT, service="t"))])
+            assert ledger.size() == 1
+        finally:
+            ledger.close()
+        with psycopg.connect(service_url, autocommit=True) as db:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                db.execute("DELETE FROM leaves")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                db.execute("CREATE TABLE sneaky (x int)")
+        with psycopg.connect(owner_url, autocommit=True) as db, pytest.raises(psycopg.errors.RaiseException):
+            db.execute("TRUNCATE leaves")  # not even the owner
+    finally:
+        with psycopg.connect(postgres, autocommit=True) as db:
+            db.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+            db.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            db.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def test_audit_db_init_needs_the_service_url(settings: AuditSettings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["db-init", "--owner-url", "postgresql://owner@127.0.0.1:1/x"]) == 2
+    assert "DRR_AUDIT_DATABASE_URL" in capsys.readouterr().err

@@ -149,3 +149,17 @@ def test_a_prefetching_reader_reads_every_node_a_proof_needs_in_one_go(ledger: S
         assert set(ledger._nodes(db, sorted(wanted))) == wanted
     for index, proof in zip(indexes, proofs, strict=True):
         assert verify_inclusion(index, 13, leaf_hash(batch[index].text.encode()), proof, root)
+
+
+def test_postgres_connections_are_reused_until_closed(pg_ledger: PostgresLedger) -> None:
+    def backend() -> int:
+        with pg_ledger._connect() as db:
+            return int(db.execute("SELECT pg_backend_pid()").fetchone()[0])
+
+    first = backend()
+    assert backend() == first
+    with pytest.raises(psycopg.errors.UndefinedTable), pg_ledger._connect() as db:
+        db.execute("SELECT * FROM nowhere")
+    assert backend() != first  # the one that failed was closed, not handed out again
+    pg_ledger.close()
+    assert pg_ledger._idle == []
