@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KAFKA_LIB := deploy/kafka/lib
 
-.PHONY: run test demo lint bench setup clean postgres
+.PHONY: run test demo lint bench bench-audit setup clean postgres
 
 setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched
 
@@ -38,6 +38,9 @@ lint: setup
 
 bench: setup
 	$(PY) bench/e2e.py
+
+bench-audit: setup
+	$(PY) bench/audit.py
 
 clean:
 	rm -rf var
