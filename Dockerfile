@@ -11,21 +11,23 @@ WORKDIR /app
 
 # Only what the package needs: not .venv, var/ or the 40 MB of Kafka jars in deploy/kafka/lib.
 COPY pyproject.toml ./
+COPY verifier ./verifier
 COPY shared ./shared
 COPY services ./services
 COPY policy ./policy
 ENV DRR_ROUTER_POLICY_PATH=/app/policy/default.yaml
 COPY deploy/__init__.py ./deploy/__init__.py
 COPY deploy/local ./deploy/local
-RUN pip install . \
+RUN pip install ./verifier . \
     && find /app -name __pycache__ -prune -exec rm -rf {} + \
-    && rm -rf build *.egg-info
+    && rm -rf build *.egg-info verifier/build verifier/*.egg-info
 
 # Non-root. /app stays writable for faust's per-app data folder (<app id>-data in the working
-# directory); /data holds the audit ledger (a named volume inherits this ownership).
+# directory); /data holds a SQLite audit ledger and /keys the audit signing key (named volumes inherit
+# this ownership).
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin drr \
-    && mkdir -p /data \
-    && chown drr:drr /app /data
+    && mkdir -p /data /keys \
+    && chown drr:drr /app /data /keys
 USER drr
 
 CMD ["python", "-m", "services.intake"]

@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KAFKA_LIB := deploy/kafka/lib
 
-.PHONY: run test demo lint bench bench-intake contracts setup clean postgres
+.PHONY: run test demo lint bench bench-intake bench-audit contracts setup clean postgres
 
 setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched
 
@@ -44,6 +44,9 @@ bench-intake: setup
 
 contracts: setup
 	$(PY) -m services.intake.contracts write
+
+bench-audit: setup
+	$(PY) bench/audit.py
 
 clean:
 	rm -rf var

@@ -62,6 +62,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if worker and task:
             worker.stop()
             await _finish(task)
+    app.state.ledger.close()
 
 
 async def _nothing() -> AsyncIterator[None]:

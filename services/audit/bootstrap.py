@@ -9,7 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from services.audit.app import create_app
 from services.audit.checkpoints import Signer, checkpoint_now
-from services.audit.consumer import AuditConsumer, kafka_consumer
+from services.audit.consumer import GROUP_ID, AuditConsumer, kafka_consumer
 from services.audit.queries import KafkaQueryLog
 from services.audit.sqlite_store import SqliteLedger
 from services.audit.store import SqlLedger
@@ -29,6 +29,9 @@ class AuditSettings(ServiceSettings):
     """The checkpoint origin line and the signing key's name."""
     checkpoint_every_leaves: int = 1000
     checkpoint_every_s: float = 1.0
+    group_id: str = GROUP_ID
+    """The Kafka consumer group; a second ledger fed from the same topic (a replay) needs its own."""
+    session_timeout_s: float = 10.0
 
 
 def open_ledger(settings: AuditSettings) -> SqlLedger:
@@ -49,7 +52,7 @@ def bootstrap(settings: AuditSettings) -> FastAPI:
     checkpoint_now(ledger, key, settings.origin)  # a checkpoint exists from the start, and the past is checked
     consumer = AuditConsumer(
         ledger,
-        partial(kafka_consumer, settings.kafka_bootstrap),
+        partial(kafka_consumer, settings.kafka_bootstrap, settings.group_id, settings.session_timeout_s),
         key,
         origin=settings.origin,
         every_leaves=settings.checkpoint_every_leaves,

@@ -8,6 +8,7 @@ batches it signs a checkpoint when one is due.
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeAlias
 
@@ -16,7 +17,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from pydantic import ValidationError
 
 from services.audit.checkpoints import Signer, checkpoint_now, due
-from services.audit.leaves import leaf_of
+from services.audit.leaves import Leaf, leaf_of
 from services.audit.metrics import APPENDED, DUPLICATES, LEDGER_SIZE, UNPARSEABLE
 from services.audit.store import SqlLedger
 from shared import topics
@@ -27,10 +28,20 @@ GROUP_ID = "drr-audit"
 Message: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
-def kafka_consumer(bootstrap: str) -> AIOKafkaConsumer:
-    """Must be called inside the event loop (aiokafka binds to the running loop)."""
+def kafka_consumer(bootstrap: str, group_id: str = GROUP_ID, session_timeout_s: float = 10.0) -> AIOKafkaConsumer:
+    """Must be called inside the event loop (aiokafka binds to the running loop).
+
+    The group only spreads partitions and shows lag: the ledger's stored offsets decide where to resume,
+    so a second ledger (a replay, say) needs its own group but no offsets of its own in Kafka.
+    """
     return AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=GROUP_ID, auto_offset_reset="earliest", enable_auto_commit=False
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        session_timeout_ms=int(session_timeout_s * 1000),
+        heartbeat_interval_ms=int(min(3.0, session_timeout_s / 3) * 1000),
+        max_partition_fetch_bytes=8 * 1024 * 1024,  # one poll can fill a whole batch of records
     )
 
 
@@ -47,15 +58,32 @@ def parse(message: Message) -> AuditRecord | None:
         return None
 
 
-def store(ledger: SqlLedger, messages: list[Message]) -> int:
-    """Append a batch's records with the offsets after it, atomically; returns how many were new."""
+@dataclass(frozen=True)
+class Batch:
+    """A polled batch made ready to append: its leaves, the offsets after it, how many records parsed."""
+
+    leaves: list[Leaf]
+    offsets: dict[tuple[str, int], int]
+    records: int
+
+
+def prepare(messages: list[Message]) -> Batch:
     records = [record for record in map(parse, messages) if record is not None]
     offsets = {(m.topic, m.partition): m.offset + 1 for m in messages}
-    appended = ledger.append([leaf_of(r) for r in records], offsets)
+    return Batch([leaf_of(r) for r in records], offsets, len(records))
+
+
+def write(ledger: SqlLedger, batch: Batch) -> int:
+    """Append a batch's leaves with the offsets after it, atomically; returns how many were new."""
+    appended = ledger.append(batch.leaves, batch.offsets)
     APPENDED.inc(appended)
-    DUPLICATES.inc(len(records) - appended)
+    DUPLICATES.inc(batch.records - appended)
     LEDGER_SIZE.set(ledger.size())
     return appended
+
+
+def store(ledger: SqlLedger, messages: list[Message]) -> int:
+    return write(ledger, prepare(messages))
 
 
 class SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -106,10 +134,15 @@ class AuditConsumer:
         if consumer is None:
             return
         self.ready = True
+        writing: asyncio.Task[Batch] | None = None
         try:
             while not self._stopping:
-                await self._poll(consumer)
-                await asyncio.to_thread(self._maybe_checkpoint)
+                messages = await self._fetch(consumer)
+                # Parsing this batch overlaps writing the previous one (SQLite and psycopg release the GIL).
+                batch = await asyncio.to_thread(prepare, messages)
+                await self._finish(consumer, writing)
+                writing = asyncio.create_task(self._write(batch)) if messages else None
+            await self._finish(consumer, writing)
         except Exception:
             log.exception("audit consumer failed")
             raise
@@ -117,6 +150,17 @@ class AuditConsumer:
             self.ready = False
             await consumer.stop()
             log.info("audit consumer stopped")
+
+    async def _write(self, batch: Batch) -> Batch:
+        await asyncio.to_thread(write, self._ledger, batch)
+        return batch
+
+    async def _finish(self, consumer: AIOKafkaConsumer, writing: "asyncio.Task[Batch] | None") -> None:
+        """Wait for the batch being written, then commit its offsets to Kafka and sign if due."""
+        if writing is not None:
+            batch = await writing
+            await _commit(consumer, {TopicPartition(t, p): o for (t, p), o in batch.offsets.items()})
+        await asyncio.to_thread(self._maybe_checkpoint)
 
     async def _start(self) -> AIOKafkaConsumer | None:
         """Keep trying until the broker answers, so start-up order does not matter."""
@@ -133,12 +177,9 @@ class AuditConsumer:
                 await asyncio.sleep(self._retry_s)
         return None
 
-    async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+    async def _fetch(self, consumer: AIOKafkaConsumer) -> list[Message]:
         batches = await consumer.getmany(timeout_ms=self._poll_ms, max_records=self._max_records)
-        messages = [message for batch in batches.values() for message in batch]
-        if messages:
-            await asyncio.to_thread(store, self._ledger, messages)
-            await _commit(consumer)
+        return [message for batch in batches.values() for message in batch]
 
     def _maybe_checkpoint(self) -> None:
         now = datetime.now(UTC)
@@ -147,9 +188,9 @@ class AuditConsumer:
             checkpoint_now(self._ledger, self._signer, self._origin, now)
 
 
-async def _commit(consumer: AIOKafkaConsumer) -> None:
+async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
     """Advisory only (lag monitoring): the ledger's stored offsets are what the consumer resumes from."""
     try:
-        await consumer.commit()
+        await consumer.commit(offsets)
     except (CommitFailedError, IllegalStateError) as error:
         log.warning("offset commit failed", extra={"error": type(error).__name__})

@@ -7,7 +7,9 @@ filter without parsing JSON; the leaf text stays the only thing the tree commits
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from shared.audit_records import AuditRecord, canonical_json
+import orjson
+
+from shared.audit_records import AuditRecord
 
 
 @dataclass(frozen=True)
@@ -33,14 +35,15 @@ FILTER_COLUMNS = (
 
 def timestamp(moment: datetime) -> str:
     """A fixed-width UTC form, so that text order is time order in every database."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def leaf_of(record: AuditRecord) -> Leaf:
     data = record.model_dump(mode="json")
     columns = {name: None if data[name] is None else str(data[name]) for name in FILTER_COLUMNS}
     columns["recorded_at"] = timestamp(record.recorded_at)
-    return Leaf(str(record.record_id), canonical_json(data).decode(), columns)
+    # orjson writes the same bytes as canonical_json (sorted keys, no whitespace, UTF-8), several times faster.
+    return Leaf(str(record.record_id), orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode(), columns)
 
 
 @dataclass(frozen=True)

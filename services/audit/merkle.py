@@ -79,6 +79,18 @@ def consistency_proof(old: int, new: int, node: Node) -> list[bytes]:
     return proof[::-1]
 
 
+def nodes_read(compute: Callable[[Node], object]) -> set[tuple[int, int]]:
+    """The stored nodes `compute` reads (it runs on placeholder hashes), so a store can fetch them at once."""
+    wanted: set[tuple[int, int]] = set()
+
+    def record(level: int, index: int) -> bytes:
+        wanted.add((level, index))
+        return bytes(32)
+
+    compute(record)
+    return wanted
+
+
 def new_nodes(size: int, leaves: Iterable[bytes], node: Node) -> list[tuple[int, int, bytes]]:
     """The (level, index, hash) rows to store when the leaf hashes `leaves` follow a tree of `size`."""
     rows: list[tuple[int, int, bytes]] = []

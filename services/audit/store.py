@@ -6,8 +6,9 @@ tokens. Leaves and the offsets they came from are written in one transaction (ex
 A subclass supplies the schema, a connection and how to take the single-writer lock.
 """
 
+import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,11 @@ class StoredCheckpoint:
 class SqlLedger:
     """Shared SQL; statements use `:name` parameters, which `_sql` adapts to the driver."""
 
+    PLACEHOLDER = "?"
+    """The driver's positional parameter, for bulk inserts."""
+    JSON_KEYS = "json_each(:keys) AS j"
+    """The rows (column `value`) of the JSON array of strings in parameter `keys`."""
+
     def _connect(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
 
@@ -39,6 +45,9 @@ class SqlLedger:
 
     def _sql(self, text: str) -> str:
         return text
+
+    def close(self) -> None:
+        """Close any connection kept open for reuse."""
 
     def _run(self, db: Any, text: str, params: Mapping[str, Any] | None = None) -> Any:
         return db.execute(self._sql(text), params or {})
@@ -62,29 +71,34 @@ class SqlLedger:
             hashes = [merkle.leaf_hash(leaf.text.encode()) for leaf in fresh]
             nodes = merkle.new_nodes(size, hashes, lambda level, index: self._node(db, level, index))
             rows = [
-                {"idx": size + i, "dedupe_key": f.dedupe_key, "leaf": f.text, **f.columns} for i, f in enumerate(fresh)
+                (size + i, f.dedupe_key, *(f.columns[c] for c in LEAF_COLUMNS[2:-1]), f.text)
+                for i, f in enumerate(fresh)
             ]
-            names = ", ".join(LEAF_COLUMNS)
-            values = ", ".join(f":{c}" for c in LEAF_COLUMNS)
-            self._many(db, f"INSERT INTO leaves ({names}) VALUES ({values})", rows)
-            node_rows = [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes]
-            self._many(db, "INSERT INTO nodes (level, idx, hash) VALUES (:level, :idx, :hash)", node_rows)
-            offset_rows = [{"topic": t, "part": p, "next": o} for (t, p), o in (offsets or {}).items()]
-            insert = "INSERT INTO consumed_offsets (topic, kafka_partition, next_offset) VALUES (:topic, :part, :next) "
-            insert += "ON CONFLICT DO NOTHING"  # a redelivered batch ends where it ended before
-            self._many(db, insert, offset_rows)
+            self._many(db, "leaves", LEAF_COLUMNS, rows)
+            self._many(db, "nodes", ("level", "idx", "hash"), nodes)
+            offset_rows = [(topic, part, next_offset) for (topic, part), next_offset in (offsets or {}).items()]
+            # ON CONFLICT: a redelivered batch ends where it ended before.
+            self._many(
+                db,
+                "consumed_offsets",
+                ("topic", "kafka_partition", "next_offset"),
+                offset_rows,
+                "ON CONFLICT DO NOTHING",
+            )
         return len(fresh)
 
-    def _many(self, db: Any, text: str, rows: list[dict[str, Any]]) -> None:
+    def _many(self, db: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], tail: str = "") -> None:
+        """One executemany with positional parameters (much cheaper to bind than named ones)."""
         if rows:
-            db.cursor().executemany(self._sql(text), rows)
+            marks = ", ".join([self.PLACEHOLDER] * len(columns))
+            db.cursor().executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {tail}", rows)
 
     def _unseen(self, db: Any, leaves: Sequence[Leaf]) -> list[Leaf]:
-        keys = {f"k{i}": leaf.dedupe_key for i, leaf in enumerate(leaves)}
-        if not keys:
+        if not leaves:
             return []
-        query = f"SELECT dedupe_key FROM leaves WHERE dedupe_key IN ({', '.join(':' + k for k in keys)})"
-        seen = {row[0] for row in self._run(db, query, keys)}
+        # One parameter holding every key as a JSON array: binding thousands of parameters is slow.
+        query = f"SELECT l.dedupe_key FROM {self.JSON_KEYS} JOIN leaves l ON l.dedupe_key = j.value"
+        seen = {row[0] for row in self._run(db, query, {"keys": json.dumps([leaf.dedupe_key for leaf in leaves])})}
         fresh: list[Leaf] = []
         for leaf in leaves:
             if leaf.dedupe_key not in seen:
@@ -106,10 +120,14 @@ class SqlLedger:
             return self._size(db)
 
     @contextmanager
-    def reader(self) -> Iterator[merkle.Node]:
-        """Node reads on one connection, cached: proofs for neighbouring leaves share most nodes."""
+    def reader(self, prefetch: Iterable[tuple[int, int]] = ()) -> Iterator[merkle.Node]:
+        """Node reads on one connection, cached: proofs for neighbouring leaves share most nodes.
+        The `prefetch` nodes (see merkle.nodes_read) are read up front, in a few queries instead of one each."""
         cache: dict[tuple[int, int], bytes] = {}
         with self._connect() as db:
+            wanted = list(prefetch)
+            for start in range(0, len(wanted), 400):
+                cache.update(self._nodes(db, wanted[start : start + 400]))
 
             def node(level: int, index: int) -> bytes:
                 if (level, index) not in cache:
@@ -117,6 +135,14 @@ class SqlLedger:
                 return cache[level, index]
 
             yield node
+
+    def _nodes(self, db: Any, wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        pairs = ", ".join([f"({self.PLACEHOLDER}, {self.PLACEHOLDER})"] * len(wanted))
+        # A join on the key (not a row-value IN, which SQLite answers with a full scan).
+        query = f"SELECT n.level, n.idx, n.hash FROM (VALUES {pairs}) AS w "
+        query += "JOIN nodes n ON n.level = w.column1 AND n.idx = w.column2"
+        rows = db.execute(query, [value for pair in wanted for value in pair]) if wanted else []
+        return {(int(row[0]), int(row[1])): bytes(row[2]) for row in rows}
 
     def offsets(self) -> dict[tuple[str, int], int]:
         query = "SELECT topic, kafka_partition, MAX(next_offset) FROM consumed_offsets GROUP BY topic, kafka_partition"

@@ -10,9 +10,11 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 from deploy.local.stack import Ports
@@ -154,7 +156,9 @@ def test_env_values_parse_and_bind_all_interfaces(
     settings = effective_settings(APP_SERVICES[name], env, monkeypatch)  # raises on a bad value
     for variable, field in env_names(APP_SERVICES[name]).items():
         if variable in env:
-            assert str(getattr(settings, field)) == env[variable], f"{variable} did not set {field}"
+            value = getattr(settings, field)
+            value = value.get_secret_value() if isinstance(value, SecretStr) else value
+            assert str(value) == env[variable], f"{variable} did not set {field}"
     assert settings.host == "0.0.0.0", f"{name} binds {settings.host}: unreachable from outside its container"
     assert settings.kafka_bootstrap != default(APP_SERVICES[name], "kafka_bootstrap"), (
         f"{name} would look for Kafka on its own loopback"
@@ -279,20 +283,54 @@ def test_every_published_port_binds_loopback_only(services: dict[str, dict[str, 
             seen[host_port] = name
 
 
-def test_audit_ledger_lives_on_a_named_volume(compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    audit = compose["services"]["audit"]
-    db_path = effective_settings(AuditSettings, env_of(audit), monkeypatch).db_path
-    assert db_path.is_absolute()
+def mounts_of(service: dict[str, Any]) -> dict[str, str]:
+    """Container path -> volume (or host path) mounted there."""
     mounts = {}
-    for volume in audit.get("volumes") or []:
+    for volume in service.get("volumes") or []:
         if isinstance(volume, str):
             source, target = volume.split(":")[:2]
         else:
             source, target = volume["source"], volume["target"]
         mounts[target] = source
-    holding = [target for target in mounts if db_path.is_relative_to(target)]
-    assert holding, f"{db_path} is not on a volume: the ledger would vanish with the container"
+    return mounts
+
+
+def test_audit_ledger_is_postgresql_made_by_db_init_as_the_owner(
+    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = compose["services"]
+    settings = effective_settings(AuditSettings, env_of(services["audit"]), monkeypatch)
+    assert settings.database_url is not None, "the audit service would use a SQLite file in the container"
+    url = urlsplit(settings.database_url.get_secret_value())
+    assert url.scheme == "postgresql" and url.hostname in services, "the database is not a compose service"
+    database = services[url.hostname]
+    assert str(database["image"]).startswith("postgres:") and database.get("healthcheck")
+    assert mounts_of(database) and set(mounts_of(database).values()) <= set(compose.get("volumes") or {})
+    init = services["audit-db-init"]
+    command = command_of(init)
+    assert command[:2] == ["audit", "db-init"], "the schema and the service role are never made"
+    assert "audit" in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    owner = urlsplit(command[command.index("--owner-url") + 1])
+    assert owner.hostname == url.hostname and owner.path == url.path
+    assert owner.username == env_of(database)["POSTGRES_USER"] != url.username, "the service must not own the schema"
+    assert env_of(init)["DRR_AUDIT_DATABASE_URL"] == settings.database_url.get_secret_value()
+    assert init["depends_on"][url.hostname]["condition"] == "service_healthy"
+    assert services["audit"]["depends_on"]["audit-db-init"]["condition"] == "service_completed_successfully"
+
+
+def test_the_audit_signing_key_lives_on_a_named_volume(
+    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audit = compose["services"]["audit"]
+    key_path = effective_settings(AuditSettings, env_of(audit), monkeypatch).signing_key_path
+    assert key_path.is_absolute()
+    mounts = mounts_of(audit)
+    holding = [target for target in mounts if key_path.is_relative_to(target)]
+    assert holding, f"{key_path} is not on a volume: a new key (and a broken chain of checkpoints) on every start"
     assert mounts[holding[0]] in (compose.get("volumes") or {}), "not a named volume"
+    assert re.search(r"mkdir -p[^\n]*" + re.escape(holding[0]), (REPO / "Dockerfile").read_text()), (
+        "the image does not make the mount point for its non-root user"
+    )
 
 
 # --- image and monitoring --------------------------------------------------------------------------

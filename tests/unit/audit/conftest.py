@@ -58,7 +58,9 @@ def pg_ledger(postgres: str) -> Iterator[PostgresLedger]:
         db.execute(f"CREATE DATABASE {name}".encode())
     owner_url = postgres.rsplit("/", 1)[0] + f"/{name}"
     create_schema(owner_url, ROLE)
-    yield PostgresLedger.open(f"postgresql://{ROLE}@127.0.0.1:{PG_PORT}/{name}")
+    ledger = PostgresLedger.open(f"postgresql://{ROLE}@127.0.0.1:{PG_PORT}/{name}")
+    yield ledger
+    ledger.close()
     with psycopg.connect(postgres, autocommit=True) as db:
         db.execute(f"DROP DATABASE {name} WITH (FORCE)".encode())
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaConnectionError
 from prometheus_client import REGISTRY
 
@@ -87,6 +87,7 @@ class FakeKafka:
         self.ledger, self.fail_commits = ledger, fail_commits
         self.batches = [[_message(v, i) for i, v in enumerate(batch)] for batch in batches]
         self.calls: list[object] = []
+        self.committed: dict[TopicPartition, int] = {}
 
     def subscribe(self, topics: list[str], listener: object) -> None:
         self.listener = listener
@@ -100,8 +101,9 @@ class FakeKafka:
         await asyncio.sleep(timeout_ms / 1000)
         return {}
 
-    async def commit(self) -> None:
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         self.calls.append(("commit", self.ledger.size()))
+        self.committed.update(offsets)
         if self.fail_commits:
             self.fail_commits -= 1
             raise CommitFailedError("rebalanced")
@@ -132,6 +134,7 @@ async def test_each_batch_is_stored_before_its_offsets_are_committed(ledger: Led
     worker = AuditConsumer(ledger, lambda: kafka, signer, origin="test/audit", poll_ms=10)
     await _run_until(worker, lambda: len(kafka.calls) >= 3)
     assert kafka.calls == ["start", ("commit", 1), ("commit", 2), "stop"]
+    assert kafka.committed == {TopicPartition("drr.audit", 2): 2}  # the offset after the last stored message
     stored = [json.loads(e.text)["record_id"] for e in ledger.entries(EntryFilter())]
     assert stored == [str(one.record_id), str(two.record_id)] and not worker.ready
 

@@ -189,3 +189,8 @@ def test_nodes_added_in_batches_equal_nodes_added_one_by_one() -> None:
         size += len(batch)
     one_shot = merkle.new_nodes(0, hashes, lambda level, index: b"")
     assert stored == {(level, index): value for level, index, value in one_shot}
+
+
+def test_nodes_read_names_the_stored_subtrees_a_proof_uses() -> None:
+    # Leaf 0 of 8: its sibling leaf 1, then the perfect subtrees [2, 4) and [4, 8).
+    assert merkle.nodes_read(lambda node: merkle.inclusion_proof(0, 8, node)) == {(0, 1), (1, 1), (2, 1)}

@@ -17,8 +17,8 @@ from drr_verify.pages import consistent, unproven_entries
 
 from services.audit.app import create_app
 from services.audit.checkpoints import Signer, checkpoint_now
-from services.audit.export import export
-from services.audit.leaves import leaf_of
+from services.audit.export import entry_line, export
+from services.audit.leaves import EntryFilter, leaf_of
 from services.audit.sqlite_store import SqliteLedger
 from services.audit.tokens import issue
 from shared.audit_records import AuditRecord
@@ -106,6 +106,20 @@ async def test_every_query_is_a_leaf_naming_who_asked_what(client: httpx.AsyncCl
     assert len(page["entries"]) == 2  # the second query recorded itself before it was answered
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/audit/entries?limit=5000", "/v1/audit/entries?since=yesterday", "/v1/audit/entries?start=-1",
+     "/v1/proofs/consistency?from=0", "/v1/proofs/consistency?from=0&to=999", "/v1/cases/a/disclosures?format=pdf"],
+)  # fmt: skip
+async def test_a_refused_request_is_not_recorded_as_a_query(
+    client: httpx.AsyncClient, ledger: SqliteLedger, path: str
+) -> None:
+    size = ledger.size()
+    answer = await client.get(path)
+    assert answer.status_code == 422 and ledger.size() == size
+    assert (await client.get("/v1/checkpoint")).status_code == 200 and ledger.size() == size + 1
+
+
 async def test_consistency_between_two_checkpoints(
     client: httpx.AsyncClient, ledger: SqliteLedger, signer: Signer
 ) -> None:
@@ -150,29 +164,63 @@ def test_an_untouched_export_verifies(ledger: SqliteLedger, signer: Signer, tmp_
 
 def _edit_line(path: Path, index: int, change: Any) -> None:
     lines = path.read_text().splitlines()
-    lines[index] = json.dumps(change(json.loads(lines[index])))
+    lines[index] = change(lines[index])
     path.write_text("\n".join(lines) + "\n")
 
 
-def test_an_edited_entry_is_named(ledger: SqliteLedger, signer: Signer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk_bytes", [8 << 20, 700])
+def test_an_edited_entry_is_named(ledger: SqliteLedger, signer: Signer, tmp_path: Path, chunk_bytes: int) -> None:
     key = _export(ledger, signer, tmp_path)
-    _edit_line(tmp_path / "entries.jsonl", 4, lambda e: {**e, "leaf": e["leaf"].replace("police", "prison")})
-    report = verify_export(tmp_path, key)
-    assert not report.ok and report.first_bad_index == 4 and report.message.startswith("entry 4:")
+    _edit_line(tmp_path / "entries.jsonl", 4, lambda line: line.replace("police", "prison"))
+    report = verify_export(tmp_path, key, workers=2, chunk_bytes=chunk_bytes)
+    assert not report.ok and report.first_bad_index == 4 and report.message == "entry 4: leaf does not match its hash"
+
+
+def test_an_export_line_is_json_with_the_leaf_embedded_byte_for_byte(
+    ledger: SqliteLedger, signer: Signer, tmp_path: Path
+) -> None:
+    _export(ledger, signer, tmp_path)
+    stored = [s.text for s in ledger.entries(EntryFilter(), 0, 100)]
+    for index, line in enumerate((tmp_path / "entries.jsonl").read_text().splitlines()):
+        entry = json.loads(line)
+        assert entry["index"] == index and line.endswith("," + '"leaf":' + stored[index] + "}")
+        assert json.dumps(entry["leaf"], sort_keys=True, separators=(",", ":"), ensure_ascii=False) == stored[index]
+
+
+@pytest.mark.parametrize("line", ["not json", '{"index": 3, "leaf": "{}"}', ""])
+def test_a_line_not_in_the_export_format_is_named(
+    ledger: SqliteLedger, signer: Signer, tmp_path: Path, line: str
+) -> None:
+    key = _export(ledger, signer, tmp_path)
+    _edit_line(tmp_path / "entries.jsonl", 3, lambda _: line)
+    report = verify_export(tmp_path, key, workers=1)
+    assert not report.ok and report.message == "entry 3: not in the export format" and report.first_bad_index == 3
+
+
+@pytest.mark.parametrize("chunk_bytes", [8 << 20, 700, 1])
+def test_chunked_verification_reports_what_a_sequential_pass_does(
+    ledger: SqliteLedger, signer: Signer, tmp_path: Path, chunk_bytes: int
+) -> None:
+    key = _export(ledger, signer, tmp_path)
+    assert verify_export(tmp_path, key, workers=2, chunk_bytes=chunk_bytes).ok
+    lines = (tmp_path / "entries.jsonl").read_text().splitlines(keepends=True)
+    (tmp_path / "entries.jsonl").write_text("".join(lines[:6] + lines[7:]))  # entry 6 removed
+    report = verify_export(tmp_path, key, workers=2, chunk_bytes=chunk_bytes)
+    assert report.message == "entry 6: missing (found index 7)" and report.first_bad_index == 6
 
 
 def test_an_edit_with_a_rewritten_hash_fails_against_the_signed_checkpoint(
     ledger: SqliteLedger, signer: Signer, tmp_path: Path
 ) -> None:
-    import base64
 
     from drr_verify.proofs import leaf_hash
 
     key = _export(ledger, signer, tmp_path)
 
-    def rewrite(entry: dict[str, Any]) -> dict[str, Any]:
-        leaf = entry["leaf"].replace("police", "prison")
-        return {**entry, "leaf": leaf, "leaf_hash": base64.b64encode(leaf_hash(leaf.encode())).decode()}
+    def rewrite(line: str) -> str:
+        entry = json.loads(line)
+        leaf = json.dumps(entry["leaf"], sort_keys=True, separators=(",", ":")).replace("police", "prison")
+        return entry_line(entry["index"], leaf, leaf_hash(leaf.encode())).rstrip("\n")
 
     _edit_line(tmp_path / "entries.jsonl", 4, rewrite)
     report = verify_export(tmp_path, key)
@@ -181,9 +229,8 @@ def test_an_edit_with_a_rewritten_hash_fails_against_the_signed_checkpoint(
 
 def test_an_edited_checkpoint_fails_its_signature(ledger: SqliteLedger, signer: Signer, tmp_path: Path) -> None:
     key = _export(ledger, signer, tmp_path)
-    _edit_line(
-        tmp_path / "checkpoints.jsonl", 0, lambda c: {**c, "note": c["note"].replace(f"\n{c['size']}\n", "\n2\n")}
-    )
+    size = json.loads((tmp_path / "checkpoints.jsonl").read_text().splitlines()[0])["size"]
+    _edit_line(tmp_path / "checkpoints.jsonl", 0, lambda line: line.replace(f"\\n{size}\\n", "\\n2\\n"))
     report = verify_export(tmp_path, key)
     assert not report.ok and "signature" in report.message
 

@@ -132,3 +132,34 @@ def test_sqlite_refuses_leaves_off_the_end(tmp_path: Any) -> None:
                 ledger,
                 f"INSERT INTO leaves (idx, dedupe_key, kind, recorded_at, leaf) VALUES ({idx}, 'k', 'x', 'x', '{{}}')",
             )
+
+
+def test_a_prefetching_reader_reads_every_node_a_proof_needs_in_one_go(ledger: SqlLedger) -> None:
+    batch = leaves(13)
+    ledger.append(batch)
+    indexes = [0, 6, 12]
+    wanted = merkle.nodes_read(lambda node: [merkle.inclusion_proof(i, 13, node) for i in indexes])
+    with ledger.reader() as plain:
+        expected = [merkle.inclusion_proof(i, 13, plain) for i in indexes]
+        root = merkle.root(13, plain)
+    with ledger.reader(wanted) as node:
+        proofs = [merkle.inclusion_proof(i, 13, node) for i in indexes]
+    assert proofs == expected and len(wanted) < 3 * 4
+    with ledger._connect() as db:  # the one query the prefetch makes finds every node the proofs read
+        assert set(ledger._nodes(db, sorted(wanted))) == wanted
+    for index, proof in zip(indexes, proofs, strict=True):
+        assert verify_inclusion(index, 13, leaf_hash(batch[index].text.encode()), proof, root)
+
+
+def test_postgres_connections_are_reused_until_closed(pg_ledger: PostgresLedger) -> None:
+    def backend() -> int:
+        with pg_ledger._connect() as db:
+            return int(db.execute("SELECT pg_backend_pid()").fetchone()[0])
+
+    first = backend()
+    assert backend() == first
+    with pytest.raises(psycopg.errors.UndefinedTable), pg_ledger._connect() as db:
+        db.execute("SELECT * FROM nowhere")
+    assert backend() != first  # the one that failed was closed, not handed out again
+    pg_ledger.close()
+    assert pg_ledger._idle == []

@@ -1,0 +1,173 @@
+"""Audit ledger benchmark (not a test): the three speed goals of the ledger.
+
+1. leaves appended per second from Kafka: N records preloaded on the audit topic of a real broker,
+   consumed by the service's own AuditConsumer into an empty SQLite ledger (checkpoints signed as usual);
+2. inclusion-proof time at 1,000,000 leaves: the ledger built directly through the repository, then
+   proofs for random leaves, each on a fresh reader (a new connection, no cache), as one API request does;
+3. full verification of that 1,000,000-leaf export with `drr-verify verify-export` (a new process).
+
+    .venv/bin/python bench/audit.py [--records 200000] [--leaves 1000000] [--proofs 2000]
+
+It starts its own broker (ports 29092/29093 shifted by DRR_E2E_PORT_OFFSET + 50) in a temporary folder
+and stops it at the end.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from uuid import uuid4
+
+from aiokafka import AIOKafkaProducer
+
+from deploy.local.kafka import KafkaNode
+from services.audit import merkle
+from services.audit.checkpoints import Signer, checkpoint_now
+from services.audit.consumer import AuditConsumer, kafka_consumer
+from services.audit.export import export
+from services.audit.leaves import leaf_of
+from services.audit.sqlite_store import SqliteLedger
+from shared import topics
+from shared.audit_records import AuditKind, AuditRecord
+
+OFFSET = int(os.environ.get("DRR_E2E_PORT_OFFSET", "0")) + 50
+ORIGIN = "bench.local/audit"
+
+
+def records(count: int) -> list[AuditRecord]:
+    """Sharing decisions like the router's: identifiers, field names and digests."""
+    now = datetime.now(UTC)
+    return [
+        AuditRecord(
+            record_id=uuid4(),
+            kind=AuditKind.SHARING_DECIDED,
+            service="router",
+            recorded_at=now,
+            case_id=f"BENCH-{i % 500}",
+            event_id=uuid4(),
+            event_type="trigger.reported",
+            recipient_id=f"p-{i % 9}",
+            recipient_role="probation",
+            recipient_agency="probation",
+            rule="team_member",
+            outcome="shared",
+            field_digests={name: f"{i:064x}" for name in ("trigger_type", "severity", "observed_at", "description")},
+            fields_withheld=["clinical_notes"],
+        )  # fmt: skip
+        for i in range(count)
+    ]
+
+
+async def preload(bootstrap: str, count: int) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=1024 * 1024)
+    await producer.start()
+    try:
+        futures = []
+        for record in records(count):
+            futures.append(await producer.send(topics.AUDIT, record.model_dump_json().encode(), key=b"k"))
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def ingest(bootstrap: str, folder: Path, count: int) -> tuple[float, float]:
+    """Leaves appended per second, from the first leaf stored to the last (group join not counted), and
+    this process's CPU time per leaf in microseconds (all threads; less sensitive to a shared machine)."""
+    ledger = SqliteLedger.open(folder / "kafka.sqlite3")
+    signer = Signer.from_file(folder / "key.pem", ORIGIN)
+    connect = partial(kafka_consumer, bootstrap, f"bench-{uuid4().hex[:6]}", 6.0)
+    consumer = AuditConsumer(ledger, connect, signer, origin=ORIGIN)
+    task = asyncio.create_task(consumer.run())
+    try:
+        first, start = await _until(ledger, 1)
+        cpu = time.process_time()
+        _, end = await _until(ledger, count)
+        cpu = time.process_time() - cpu
+    finally:
+        consumer.stop()
+        await task
+    return (count - first) / (end - start), cpu / (count - first) * 1e6
+
+
+async def _until(ledger: SqliteLedger, size: int, timeout_s: float = 600) -> tuple[int, float]:
+    deadline = time.monotonic() + timeout_s
+    while (now := ledger.size()) < size:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"ledger at {now}, waiting for {size}")
+        await asyncio.sleep(0.01)
+    return now, time.monotonic()
+
+
+def build(folder: Path, count: int, batch: int = 10_000) -> tuple[SqliteLedger, Signer, float]:
+    """A ledger of `count` leaves through the repository, a checkpoint per batch; returns leaves/s."""
+    ledger = SqliteLedger.open(folder / "big.sqlite3")
+    signer = Signer.from_file(folder / "key.pem", ORIGIN)
+    start = time.perf_counter()
+    for done in range(0, count, batch):
+        ledger.append([leaf_of(r) for r in records(min(batch, count - done))])
+        checkpoint_now(ledger, signer, ORIGIN)
+    return ledger, signer, count / (time.perf_counter() - start)
+
+
+def proof_times_ms(ledger: SqliteLedger, proofs: int) -> list[float]:
+    size = ledger.size()
+    times = []
+    for index in random.sample(range(size), proofs):
+        start = time.perf_counter()  # wall time: a proof waits for nothing but the database file
+        wanted = merkle.nodes_read(lambda node: merkle.inclusion_proof(index, size, node))  # noqa: B023
+        with ledger.reader(wanted) as node:
+            merkle.inclusion_proof(index, size, node)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def verify_s(ledger: SqliteLedger, signer: Signer, folder: Path) -> float:
+    export(ledger, folder / "export", signer.verifier_key)
+    key, exported = signer.verifier_key, str(folder / "export")
+    argv = [sys.executable, "-m", "drr_verify.cli", "verify-export", "--key", key, exported]
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(done.stdout + done.stderr)
+    print(f"  drr-verify: {done.stdout.strip()}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=200_000, help="records consumed from Kafka")
+    parser.add_argument("--leaves", type=int, default=1_000_000, help="leaves in the ledger for proofs and export")
+    parser.add_argument("--proofs", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="drr-bench-audit-") as var:
+        folder = Path(var)
+        node = KafkaNode(folder / "kafka", 29092 + OFFSET, 29093 + OFFSET)
+        node.start()
+        try:
+            asyncio.run(preload(node.bootstrap, args.records))
+            rate, cpu_us = asyncio.run(ingest(node.bootstrap, folder, args.records))
+        finally:
+            node.stop()
+        print(f"from Kafka: {rate:,.0f} leaves/s ({args.records:,} records, SQLite, goal >= 20,000/s), "
+              f"{cpu_us:.0f} us CPU per leaf")  # fmt: skip
+        ledger, signer, built = build(folder, args.leaves)
+        print(f"built {args.leaves:,} leaves through the repository at {built:,.0f} leaves/s")
+        times = proof_times_ms(ledger, args.proofs)
+        p50, p99 = statistics.median(times), statistics.quantiles(times, n=100)[98]
+        print(f"inclusion proof at {args.leaves:,} leaves: mean {statistics.fmean(times):.3f} ms, "
+              f"p50 {p50:.3f} ms, p99 {p99:.3f} ms (goal <= 1 ms)")  # fmt: skip
+        seconds = verify_s(ledger, signer, folder)
+        print(f"drr-verify verify-export of {args.leaves:,} leaves: {seconds:.2f} s (goal <= 5 s)")
+
+
+if __name__ == "__main__":
+    main()
