@@ -48,22 +48,29 @@ def clinical_agreement(now: datetime, consent: str = "given", version: int = 1) 
     }
 
 
+def envelope(
+    case_id: str, event_type: str, payload: dict[str, Any], agency: str = "probation", at: datetime | None = None
+) -> dict[str, Any]:
+    """An event as an agency system would post it."""
+    return {
+        "event_type": event_type,
+        "occurred_at": (at or datetime.now(UTC)).isoformat(),
+        "source": {"agency": agency, "system": f"{agency}-case-system"},
+        "case_id": case_id,
+        "person": PERSON,
+        "correlation_id": f"demo-{case_id}",
+        "payload": payload,
+    }
+
+
 def case_history(case_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """Case opened, manager and team, the clinical sharing agreement, release, a trigger with clinical notes,
     a missed appointment, a panel."""
     now = now or datetime.now(UTC)
     day = timedelta(days=1)
 
-    def event(event_type: str, agency: str, payload: dict[str, Any], at: datetime = now) -> dict[str, Any]:
-        return {
-            "event_type": event_type,
-            "occurred_at": at.isoformat(),
-            "source": {"agency": agency, "system": f"{agency}-case-system"},
-            "case_id": case_id,
-            "person": PERSON,
-            "correlation_id": f"demo-{case_id}",
-            "payload": payload,
-        }
+    def event(event_type: str, agency: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return envelope(case_id, event_type, payload, agency, now)
 
     return [
         event("case.opened", "probation", {"programme": "DRR", "referral_agency": "prison"}),

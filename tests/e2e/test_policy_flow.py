@@ -8,7 +8,8 @@ from typing import Any
 
 from test_case_history import eventually, mail_to
 
-from deploy.local.demo_case import CASE_MANAGER, MEMBERS, PERSON, clinical_agreement, practitioner
+from deploy.local.demo_case import CASE_MANAGER, MEMBERS, clinical_agreement, practitioner
+from deploy.local.demo_case import envelope as demo_envelope
 from deploy.local.mail import messages, text_of
 from deploy.local.stack import Stack
 
@@ -16,14 +17,7 @@ NOW = datetime.now(UTC)
 
 
 def envelope(case_id: str, event_type: str, payload: dict[str, Any], agency: str = "probation") -> dict[str, Any]:
-    return {
-        "event_type": event_type,
-        "occurred_at": NOW.isoformat(),
-        "source": {"agency": agency, "system": f"{agency}-case-system"},
-        "case_id": case_id,
-        "person": PERSON,
-        "payload": payload,
-    }
+    return demo_envelope(case_id, event_type, payload, agency, NOW)
 
 
 def joined(case_id: str, person: dict[str, str], role: str) -> dict[str, Any]:
