@@ -24,6 +24,8 @@ class AuditKind(StrEnum):
     EMAIL_SENT = "email.sent"
     EMAIL_FAILED = "email.failed"
     EMAIL_DEAD_LETTERED = "email.dead_lettered"
+    EMAIL_CREATED = "email.created"
+    EMAIL_SENDING = "email.sending"
 
 
 class AuditRecord(BaseModel):

@@ -18,6 +18,9 @@ NOTIFIER_APP_ID = "drr-notifier"
 CASE_TEAMS_TABLE = "case_teams"
 CASE_TEAMS_CHANGELOG = f"{ROUTER_APP_ID}-{CASE_TEAMS_TABLE}-changelog"
 """Faust's name for the router's case-team table changelog (compacted)."""
+NOTIFIER_EMAILS_TABLE = "emails"
+NOTIFIER_EMAILS_CHANGELOG = f"{NOTIFIER_APP_ID}-{NOTIFIER_EMAILS_TABLE}-changelog"
+"""The notifier's idempotency ledger (delivery -> state), same partitions as drr.deliveries (compacted)."""
 
 PARTITIONS = 4
 
@@ -33,9 +36,10 @@ ALL: dict[str, int] = {
     AUDIT: PARTITIONS,
     DEAD_LETTERS: 1,
     CASE_TEAMS_CHANGELOG: PARTITIONS,
+    NOTIFIER_EMAILS_CHANGELOG: PARTITIONS,
     faust_leader_topic(ROUTER_APP_ID): 1,
     faust_leader_topic(NOTIFIER_APP_ID): 1,
 }
 """Every topic the system uses -> its partition count."""
 
-COMPACTED = frozenset({CASE_TEAMS_CHANGELOG})
+COMPACTED = frozenset({CASE_TEAMS_CHANGELOG, NOTIFIER_EMAILS_CHANGELOG})
