@@ -83,6 +83,17 @@ class Stack:
         self.processes.clear()
         self.kafka.stop()
 
+    def stop_service(self, name: str, *, kill: bool = False) -> None:
+        """Stop one service (SIGKILL when `kill`, as a crash would), leaving the rest running."""
+        process = next(p for p in self.processes if p.name == name)
+        process.kill() if kill else process.stop()
+        self.processes.remove(process)
+
+    def start_service(self, name: str, timeout_s: float = 120) -> None:
+        """Start one service again (same settings, same folders) and wait until it is ready."""
+        process = self._python(name, dict(SERVICES)[name])
+        wait_until(self._readiness(name), timeout_s, name, process.alive)
+
     def _python(self, name: str, module: str) -> Process:
         log = self.var_dir / "logs" / f"{name}.log"
         process = Process(name, [sys.executable, "-m", module], log, self.env(), REPO).start()

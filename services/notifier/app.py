@@ -47,7 +47,8 @@ def build(
     send_with = mailer or mailer_for(settings)
     renderer = Renderer(settings.templates_dir, load_guidance(settings.templates_dir / "guidance.yaml"))
     policy = load_policy(settings.policy_path)
-    table = app.Table(topics.NOTIFIER_EMAILS_TABLE, partitions=topics.PARTITIONS, key_type=str, value_type=dict)
+    # no value_type: faust would restore values with `dict.from_data` (which does not exist); plain JSON
+    table = app.Table(topics.NOTIFIER_EMAILS_TABLE, partitions=topics.PARTITIONS, key_type=str)
     ledger = ledger or EmailLedger(table, app.producer.flush, time)
     retry = RetryPolicy(
         settings.max_attempts, settings.retry_base_s, settings.retry_max_delay_s, settings.retry_max_age_s

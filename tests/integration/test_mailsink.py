@@ -61,7 +61,9 @@ async def test_a_sent_message_lands_in_the_maildir_with_its_headers(sink: MailSi
 
 async def send_numbered(mailer: SmtpMailer, numbers: range) -> None:
     for n in numbers:
-        await mailer.send(to=f"p{n}@x.example", subject=f"s{n}", body="b", html=None, message_id=f"<{n}@drr-notify>", headers={})
+        await mailer.send(
+            to=f"p{n}@x.example", subject=f"s{n}", body="b", html=None, message_id=f"<{n}@drr-notify>", headers={}
+        )
 
 
 async def test_sessions_are_reused_and_a_session_the_server_dropped_is_replaced(tmp_path: Path) -> None:
