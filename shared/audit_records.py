@@ -26,6 +26,7 @@ class AuditKind(StrEnum):
     EMAIL_DEAD_LETTERED = "email.dead_lettered"
     EMAIL_CREATED = "email.created"
     EMAIL_SENDING = "email.sending"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged"
 
 
 class AuditRecord(BaseModel):

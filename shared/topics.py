@@ -21,6 +21,10 @@ CASE_TEAMS_CHANGELOG = f"{ROUTER_APP_ID}-{CASE_TEAMS_TABLE}-changelog"
 NOTIFIER_EMAILS_TABLE = "emails"
 NOTIFIER_EMAILS_CHANGELOG = f"{NOTIFIER_APP_ID}-{NOTIFIER_EMAILS_TABLE}-changelog"
 """The notifier's idempotency ledger (delivery -> state), same partitions as drr.deliveries (compacted)."""
+ACKS = "drr.notifier-acks"
+"""Acknowledgements taken by the notifier's web endpoint, keyed by case id (notifier -> notifier)."""
+NOTIFIER_ACKS_TABLE = "acks"
+NOTIFIER_ACKS_CHANGELOG = f"{NOTIFIER_APP_ID}-{NOTIFIER_ACKS_TABLE}-changelog"
 
 PARTITIONS = 4
 
@@ -37,9 +41,11 @@ ALL: dict[str, int] = {
     DEAD_LETTERS: 1,
     CASE_TEAMS_CHANGELOG: PARTITIONS,
     NOTIFIER_EMAILS_CHANGELOG: PARTITIONS,
+    ACKS: PARTITIONS,
+    NOTIFIER_ACKS_CHANGELOG: PARTITIONS,
     faust_leader_topic(ROUTER_APP_ID): 1,
     faust_leader_topic(NOTIFIER_APP_ID): 1,
 }
 """Every topic the system uses -> its partition count."""
 
-COMPACTED = frozenset({CASE_TEAMS_CHANGELOG, NOTIFIER_EMAILS_CHANGELOG})
+COMPACTED = frozenset({CASE_TEAMS_CHANGELOG, NOTIFIER_EMAILS_CHANGELOG, NOTIFIER_ACKS_CHANGELOG})

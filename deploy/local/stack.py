@@ -54,6 +54,7 @@ class Stack:
             "DRR_ROUTER_PORT": str(p.router),
             "DRR_NOTIFIER_PORT": str(p.notifier),
             "DRR_NOTIFIER_SMTP_PORT": str(p.smtp),
+            "DRR_NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{p.notifier}",
             "DRR_AUDIT_PORT": str(p.audit),
             "DRR_AUDIT_DB_PATH": str(self.var_dir / "audit.sqlite3"),
             "DRR_MAILSINK_PORT": str(p.smtp),

@@ -13,6 +13,7 @@ import logging
 import faust
 
 from services.notifier import metrics
+from services.notifier.acknowledging import wire_acks
 from services.notifier.adapters import Mailer
 from services.notifier.bootstrap import NotifierSettings, mailer_for
 from services.notifier.clock import Clock, SystemClock
@@ -53,6 +54,7 @@ def build(
     retry = RetryPolicy(
         settings.max_attempts, settings.retry_base_s, settings.retry_max_delay_s, settings.retry_max_age_s
     )
+    ack_url = wire_acks(app, settings, time, audit)
     delivered = DeliveryState.DELIVERED_TEST if settings.delivery_mode == "test" else DeliveryState.DELIVERED
 
     async def publish(delivery: Delivery, records: list[AuditRecord]) -> None:
@@ -76,7 +78,7 @@ def build(
         priority = policy.priority_of(delivery.event_type, delivery.payload)
         records = await deliver(
             delivery,
-            lambda: renderer.render(delivery, priority),
+            lambda: renderer.render(delivery, priority, ack_url(delivery, priority)),
             send_with,
             retry=retry,
             clock=time,

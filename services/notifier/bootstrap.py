@@ -43,6 +43,8 @@ class NotifierSettings(FaustSettings):
     """A delivery still failing this long after it was first tried is dead-lettered."""
     ack_secret: SecretStr = SecretStr("change-me-local-only")
     """Signs acknowledgement links (HMAC-SHA256); set a long random value in production."""
+    ack_ttl_s: float = Field(7 * 86400.0, gt=0)
+    """How long an acknowledgement link works."""
     policy_path: Path = HERE / "policy.yaml"
     """Priorities, escalation chains, compliance windows and reminder offsets, as data."""
     templates_dir: Path = HERE / "email_templates"
