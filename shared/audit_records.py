@@ -27,8 +27,10 @@ class AuditKind(StrEnum):
     EMAIL_DEAD_LETTERED = "email.dead_lettered"
     POLICY_LOADED = "policy.loaded"
     AUDIT_QUERIED = "audit.queried"
-    ACKNOWLEDGED = "notification.acknowledged"
     ESCALATED = "notification.escalated"
+    EMAIL_CREATED = "email.created"
+    EMAIL_SENDING = "email.sending"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged"
 
 
 class AuditRecord(BaseModel):

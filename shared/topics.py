@@ -24,6 +24,13 @@ CASE_ACCESS_CHANGELOG = f"{ROUTER_APP_ID}-{CASE_ACCESS_TABLE}-changelog"
 EVENT_RECIPIENTS_TABLE = "event_recipients"
 EVENT_RECIPIENTS_CHANGELOG = f"{ROUTER_APP_ID}-{EVENT_RECIPIENTS_TABLE}-changelog"
 """The router's table of who received each event ("case_id/event_id"), for retractions (compacted)."""
+NOTIFIER_EMAILS_TABLE = "emails"
+NOTIFIER_EMAILS_CHANGELOG = f"{NOTIFIER_APP_ID}-{NOTIFIER_EMAILS_TABLE}-changelog"
+"""The notifier's idempotency ledger (delivery -> state), same partitions as drr.deliveries (compacted)."""
+ACKS = "drr.notifier-acks"
+"""Acknowledgements taken by the notifier's web endpoint, keyed by case id (notifier -> notifier)."""
+NOTIFIER_ACKS_TABLE = "acks"
+NOTIFIER_ACKS_CHANGELOG = f"{NOTIFIER_APP_ID}-{NOTIFIER_ACKS_TABLE}-changelog"
 
 PARTITIONS = 4
 
@@ -41,9 +48,20 @@ ALL: dict[str, int] = {
     CASE_TEAMS_CHANGELOG: PARTITIONS,
     CASE_ACCESS_CHANGELOG: PARTITIONS,
     EVENT_RECIPIENTS_CHANGELOG: PARTITIONS,
+    NOTIFIER_EMAILS_CHANGELOG: PARTITIONS,
+    ACKS: PARTITIONS,
+    NOTIFIER_ACKS_CHANGELOG: PARTITIONS,
     faust_leader_topic(ROUTER_APP_ID): 1,
     faust_leader_topic(NOTIFIER_APP_ID): 1,
 }
 """Every topic the system uses -> its partition count."""
 
-COMPACTED = frozenset({CASE_TEAMS_CHANGELOG, CASE_ACCESS_CHANGELOG, EVENT_RECIPIENTS_CHANGELOG})
+COMPACTED = frozenset(
+    {
+        CASE_TEAMS_CHANGELOG,
+        CASE_ACCESS_CHANGELOG,
+        EVENT_RECIPIENTS_CHANGELOG,
+        NOTIFIER_EMAILS_CHANGELOG,
+        NOTIFIER_ACKS_CHANGELOG,
+    }
+)

@@ -51,6 +51,12 @@ class Process:
             self.popen.kill()
             self.popen.wait(10)
 
+    def kill(self) -> None:
+        """SIGKILL at once, as a crash would: no shutdown code runs."""
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(10)
+
 
 def wait_until(
     check: Callable[[], bool], timeout_s: float, what: str, alive: Callable[[], bool] = lambda: True

@@ -66,6 +66,7 @@ class Stack:
             "DRR_ROUTER_PORT": str(p.router),
             "DRR_NOTIFIER_PORT": str(p.notifier),
             "DRR_NOTIFIER_SMTP_PORT": str(p.smtp),
+            "DRR_NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{p.notifier}",
             "DRR_AUDIT_PORT": str(p.audit),
             "DRR_AUDIT_DB_PATH": str(self.var_dir / "audit.sqlite3"),
             "DRR_AUDIT_SIGNING_KEY_PATH": str(self.var_dir / "audit-signing-key.pem"),
@@ -122,6 +123,17 @@ class Stack:
             argv, env={**os.environ, **self.env()}, cwd=REPO, capture_output=True, text=True, check=True
         )
         return done.stdout
+
+    def stop_service(self, name: str, *, kill: bool = False) -> None:
+        """Stop one service (SIGKILL when `kill`, as a crash would), leaving the rest running."""
+        process = next(p for p in self.processes if p.name == name)
+        process.kill() if kill else process.stop()
+        self.processes.remove(process)
+
+    def start_service(self, name: str, timeout_s: float = 120) -> None:
+        """Start one service again (same settings, same folders) and wait until it is ready."""
+        process = self._python(name, dict(SERVICES)[name])
+        wait_until(self._readiness(name), timeout_s, name, process.alive)
 
     def _python(self, name: str, module: str) -> Process:
         log = self.var_dir / "logs" / f"{name}.log"

@@ -36,12 +36,40 @@ class PermanentMailError(MailError):
 
 
 class Mailer(Protocol):
-    async def send(self, *, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]) -> None:
-        """Hand one plain-text message to the mail system; raise a MailError subclass if it refuses."""
+    async def send(
+        self, *, to: str, subject: str, body: str, html: str | None, message_id: str, headers: Mapping[str, str]
+    ) -> None:
+        """Hand one message (plain text, plus HTML when given) to the mail system; raise a MailError
+        subclass if it refuses."""
+
+
+class TestModeMailer:
+    """Like Notify's test keys: the message was rendered and is recorded (audit, metrics) by the caller,
+    but nothing leaves the process. `count` says how many it swallowed."""
+
+    __test__ = False  # not a pytest class, whatever its name
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def send(
+        self, *, to: str, subject: str, body: str, html: str | None, message_id: str, headers: Mapping[str, str]
+    ) -> None:
+        self.count += 1
+
+    async def close(self) -> None:
+        return None
 
 
 def compose(
-    *, sender: str, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    message_id: str,
+    headers: Mapping[str, str],
+    html: str | None = None,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
@@ -52,6 +80,8 @@ def compose(
     for name, value in headers.items():
         message[name] = value
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     return message
 
 
@@ -90,17 +120,24 @@ class SmtpMailer:
         password: str | None = None,
         starttls: bool = False,
         connections: int = 4,
+        implicit_tls: bool = False,
+        validate_certs: bool = True,
     ) -> None:
         self.host, self.port, self.sender, self.timeout_s = host, port, sender, timeout_s
         self.username, self._password, self.starttls = username, password, starttls
+        self.implicit_tls, self.validate_certs = implicit_tls, validate_certs
         self._slots = asyncio.Semaphore(connections)
         self._idle: list[aiosmtplib.SMTP] = []
 
     def __repr__(self) -> str:  # never the password
         return f"SmtpMailer(host={self.host!r}, port={self.port}, sender={self.sender!r})"
 
-    async def send(self, *, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]) -> None:
-        message = compose(sender=self.sender, to=to, subject=subject, body=body, message_id=message_id, headers=headers)
+    async def send(
+        self, *, to: str, subject: str, body: str, html: str | None, message_id: str, headers: Mapping[str, str]
+    ) -> None:
+        message = compose(
+            sender=self.sender, to=to, subject=subject, body=body, html=html, message_id=message_id, headers=headers
+        )
         async with self._slots:
             reused = self._idle.pop() if self._idle else None
             try:
@@ -138,6 +175,8 @@ class SmtpMailer:
             username=self.username,
             password=self._password,
             start_tls=self.starttls,
+            use_tls=self.implicit_tls,
+            validate_certs=self.validate_certs,
         )
         await client.connect()
         return client

@@ -1,39 +1,61 @@
-"""Notifier: turns each delivery into one plain-text email over SMTP, retrying transient failures,
-and publishes an audit record per outcome. A delivery it gives up on goes to the dead-letter topic
-whole (headers: source, error) so an operator can replay it; nothing is dropped.
+"""Notifier: turns each delivery into exactly one email (plain text + HTML, from Jinja2 files) over
+SMTP, walking the delivery state machine (states.py) with an audit record and a metric per transition.
+A durable ledger (Faust table) makes redelivery, restarts and replays send nothing twice. A delivery it
+gives up on goes to the dead-letter topic whole (headers: source, error) so an operator can replay it.
 
 Run: `python -m services.notifier` (settings: DRR_KAFKA_BOOTSTRAP, DRR_NOTIFIER_PORT,
-DRR_NOTIFIER_SMTP_HOST, DRR_NOTIFIER_SMTP_PORT, ...). Alert on `drr_notifier_dead_letters_total`.
+DRR_NOTIFIER_SMTP_HOST, DRR_NOTIFIER_SMTP_PORT, DRR_NOTIFIER_DELIVERY_MODE, ...).
+Alert on `drr_notifier_dead_letters_total`.
 """
 
 import logging
 
 import faust
-from prometheus_client import Counter
 
+from services.notifier import metrics
+from services.notifier.acknowledging import wire_acks
 from services.notifier.adapters import Mailer
-from services.notifier.bootstrap import NotifierSettings, smtp_mailer
-from services.notifier.delivering import deliver, gave_up
+from services.notifier.bootstrap import NotifierSettings, mailer_for
+from services.notifier.clock import Clock, SystemClock
+from services.notifier.delivering import RetryPolicy, deliver, gave_up
+from services.notifier.guidance import load_guidance
+from services.notifier.ledger import EmailLedger, Seen
+from services.notifier.policy import load_policy
+from services.notifier.rendering import Renderer
+from services.notifier.states import DeliveryState
 from shared import topics
-from shared.audit_records import AuditKind, AuditRecord
+from shared.audit_records import AuditRecord
 from shared.deliveries import Delivery
 from shared.faust_app import make_app, parse_or_dead_letter, raw_topic
 
-SENT = Counter("drr_notifier_emails_sent", "Emails the SMTP server accepted", ["event_type"])
-FAILED = Counter("drr_notifier_send_failures", "Failed send attempts", ["outcome"])
-DEAD_LETTERS = Counter("drr_notifier_dead_letters", "Deliveries given up on and dead-lettered", ["reason"])
+POSSIBLE_DUPLICATE = {"X-DRR-Possible-Duplicate": "yes"}
 log = logging.getLogger(__name__)
 
 
-def build(settings: NotifierSettings, mailer: Mailer | None = None) -> faust.App:
-    """The app; `mailer` replaces the SMTP adapter (tests pass a fake)."""
+def build(
+    settings: NotifierSettings,
+    mailer: Mailer | None = None,
+    clock: Clock | None = None,
+    ledger: EmailLedger | None = None,
+) -> faust.App:
+    """The app; `mailer`, `clock` and `ledger` replace the SMTP adapter, the system clock and the
+    Kafka-backed ledger (broker-free tests pass fakes)."""
     app = make_app(topics.NOTIFIER_APP_ID, settings)
-    _zero_series()
-    deliveries = raw_topic(app, topics.DELIVERIES)
-    audit = raw_topic(app, topics.AUDIT)
+    metrics.zero_series()
+    time = clock or SystemClock()
+    deliveries, audit = raw_topic(app, topics.DELIVERIES), raw_topic(app, topics.AUDIT)
     dead_letters = raw_topic(app, topics.DEAD_LETTERS)
-    send_with = mailer or smtp_mailer(settings)
-    parse = Delivery.model_validate_json
+    send_with = mailer or mailer_for(settings)
+    renderer = Renderer(settings.templates_dir, load_guidance(settings.templates_dir / "guidance.yaml"))
+    policy = load_policy(settings.policy_path)
+    # no value_type: faust would restore values with `dict.from_data` (which does not exist); plain JSON
+    table = app.Table(topics.NOTIFIER_EMAILS_TABLE, partitions=topics.PARTITIONS, key_type=str)
+    ledger = ledger or EmailLedger(table, app.producer.flush, time)
+    retry = RetryPolicy(
+        settings.max_attempts, settings.retry_base_s, settings.retry_max_delay_s, settings.retry_max_age_s
+    )
+    ack_url = wire_acks(app, settings, time, audit)
+    delivered = DeliveryState.DELIVERED_TEST if settings.delivery_mode == "test" else DeliveryState.DELIVERED
 
     async def publish(delivery: Delivery, records: list[AuditRecord]) -> None:
         key = delivery.case_id.encode()
@@ -43,43 +65,39 @@ def build(settings: NotifierSettings, mailer: Mailer | None = None) -> faust.App
             await dead_letters.send(key=key, value=delivery.model_dump_json().encode(), headers=headers)
         for record in records:
             await audit.send(key=key, value=record.model_dump_json().encode())
-        count(delivery, records)
+        metrics.count(delivery.event_type, records)
+
+    async def handle(delivery: Delivery) -> None:
+        seen = ledger.seen(delivery)
+        if seen is Seen.DONE:
+            metrics.DUPLICATES.inc()
+            return
+        await ledger.mark(delivery, DeliveryState.SENDING)  # durable before the email leaves
+        if seen is Seen.INTERRUPTED:
+            metrics.RESENT_UNCERTAIN.inc()
+        priority = policy.priority_of(delivery.event_type, delivery.payload)
+        records = await deliver(
+            delivery,
+            lambda: renderer.render(delivery, priority, ack_url(delivery, priority)),
+            send_with,
+            retry=retry,
+            clock=time,
+            delivered=delivered,
+            headers=POSSIBLE_DUPLICATE if seen is Seen.INTERRUPTED else None,
+        )
+        await ledger.mark(delivery, DeliveryState.DEAD_LETTERED if gave_up(records) else delivered)
+        await publish(delivery, records)
+        log.info("delivery handled", extra={"delivery_id": str(delivery.delivery_id), "outcome": records[-1].outcome})
 
     # Emails are independent of each other: several in flight at once hide SMTP round trips.
     # Faust commits an offset only once every message before it has been handled.
     @app.agent(deliveries, concurrency=settings.concurrency)
     async def notify(stream: faust.StreamT[bytes]) -> None:
         async for raw in stream:
-            delivery = await parse_or_dead_letter(parse, raw, dead_letters, topics.DELIVERIES)
+            delivery = await parse_or_dead_letter(Delivery.model_validate_json, raw, dead_letters, topics.DELIVERIES)
             if delivery is None:
-                DEAD_LETTERS.labels("unparseable").inc()
+                metrics.DEAD_LETTERS.labels("unparseable").inc()
                 continue
-            records = await deliver(
-                delivery, send_with, max_attempts=settings.max_attempts, base_delay_s=settings.retry_base_s
-            )
-            await publish(delivery, records)
+            await handle(delivery)
 
     return app
-
-
-def _zero_series() -> None:
-    """Create the failure series at 0 from start-up, so an alert on them never sees "no data"."""
-    for outcome in ("temporary_failure", "permanent_failure"):
-        FAILED.labels(outcome)
-    for reason in ("permanent_failure", "max_attempts_exhausted", "unparseable"):
-        DEAD_LETTERS.labels(reason)
-
-
-def count(delivery: Delivery, records: list[AuditRecord]) -> None:
-    for record in records:
-        if record.kind == AuditKind.EMAIL_SENT:
-            SENT.labels(delivery.event_type).inc()
-        elif record.kind == AuditKind.EMAIL_FAILED:
-            FAILED.labels(record.outcome).inc()
-        elif record.kind == AuditKind.EMAIL_DEAD_LETTERED:
-            DEAD_LETTERS.labels(record.outcome).inc()
-    attempts = sum(r.kind != AuditKind.EMAIL_DEAD_LETTERED for r in records)
-    log.info(
-        "delivery handled",
-        extra={"delivery_id": str(delivery.delivery_id), "outcome": records[-1].outcome, "attempts": attempts},
-    )

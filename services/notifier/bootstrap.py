@@ -1,16 +1,25 @@
 """Notifier settings, read once at start-up (env prefix DRR_NOTIFIER_), and the mailer they describe."""
 
-from pydantic import Field, SecretStr
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.notifier.adapters import SmtpMailer
+from services.notifier.adapters import Mailer, SmtpMailer, TestModeMailer
 from shared.faust_app import FaustSettings
+
+HERE = Path(__file__).resolve().parent
 
 
 class NotifierSettings(FaustSettings):
     model_config = SettingsConfigDict(env_prefix="DRR_NOTIFIER_", extra="ignore")
 
     port: int = 8003
+    public_url: str = "http://127.0.0.1:8003"
+    """Where acknowledgement links point (the notifier's own web server, as people reach it)."""
+    delivery_mode: Literal["smtp", "test"] = "smtp"
+    """`test` renders, records (audit, metrics, ledger) and sends nothing, like Notify's test keys."""
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_timeout_s: float = Field(10.0, gt=0)
@@ -18,14 +27,39 @@ class NotifierSettings(FaustSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     """Off by default because the local mail sink speaks plain SMTP; turn on for any real server."""
+    smtp_implicit_tls: bool = False
+    """TLS from the first byte (port 465 style), instead of upgrading with STARTTLS."""
+    smtp_validate_certs: bool = True
     sender: str = "drr-notify@localhost"
     smtp_connections: int = Field(4, ge=1)
     """SMTP sessions kept open and reused."""
     concurrency: int = Field(8, ge=1)
     """Deliveries handled at once (each its own SMTP connection); order between emails is not kept."""
-    max_attempts: int = Field(5, ge=1)
+    max_attempts: int = Field(100, ge=1)
     retry_base_s: float = Field(0.5, ge=0)
     """The first retry waits about this long; each later one about twice the one before."""
+    retry_max_delay_s: float = Field(30.0, gt=0)
+    retry_max_age_s: float = Field(3600.0, gt=0)
+    """A delivery still failing this long after it was first tried is dead-lettered."""
+    ack_secret: SecretStr = SecretStr("change-me-local-only")
+    """Signs acknowledgement links (HMAC-SHA256); set a long random value in production."""
+    ack_ttl_s: float = Field(7 * 86400.0, gt=0)
+    """How long an acknowledgement link works."""
+    policy_path: Path = HERE / "policy.yaml"
+    """Priorities, escalation chains, compliance windows and reminder offsets, as data."""
+    templates_dir: Path = HERE / "email_templates"
+
+    @model_validator(mode="after")
+    def _one_tls_mode(self) -> Self:
+        if self.smtp_starttls and self.smtp_implicit_tls:
+            raise ValueError("choose STARTTLS or implicit TLS, not both")
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("SMTP authentication needs both a username and a password")
+        return self
+
+
+def mailer_for(settings: NotifierSettings) -> Mailer:
+    return TestModeMailer() if settings.delivery_mode == "test" else smtp_mailer(settings)
 
 
 def smtp_mailer(settings: NotifierSettings) -> SmtpMailer:
@@ -39,4 +73,6 @@ def smtp_mailer(settings: NotifierSettings) -> SmtpMailer:
         password=password,
         starttls=settings.smtp_starttls,
         connections=settings.smtp_connections,
+        implicit_tls=settings.smtp_implicit_tls,
+        validate_certs=settings.smtp_validate_certs,
     )

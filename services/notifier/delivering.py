@@ -1,5 +1,6 @@
-"""Sending one delivery: retries with backoff on transient errors, stops at a permanent one, and
-returns the audit records of what happened (the caller publishes them).
+"""Sending one delivery through the state machine (states.py): created -> sending -> delivered, retrying
+temporary failures with backoff and jitter (capped by attempts and by age), stopping at permanent and
+technical ones. Returns one audit record per transition; the caller publishes them and counts them.
 
 Audit records name the recipient by id, role and agency, never by address, and carry no email text.
 Record ids depend only on (kind, delivery id, attempt), so a replayed delivery yields the same ids.
@@ -8,57 +9,116 @@ Record ids depend only on (kind, delivery id, attempt), so a replayed delivery y
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 from services.notifier.adapters import Mailer, MailError, PermanentMailError
-from services.notifier.templates import Email, render
+from services.notifier.clock import Clock
+from services.notifier.rendering import Email
+from services.notifier.states import DeliveryState, advance
 from shared.audit_records import AuditKind, AuditRecord, delivery_record, record_id_for
 from shared.deliveries import Delivery
 
 SERVICE = "notifier"
-MAX_DELAY_S = 30.0
-"""No single wait longer than this, however many attempts are allowed."""
-SENT, FAILED, DEAD = AuditKind.EMAIL_SENT, AuditKind.EMAIL_FAILED, AuditKind.EMAIL_DEAD_LETTERED
+S = DeliveryState
+KINDS = {
+    S.CREATED: AuditKind.EMAIL_CREATED,
+    S.SENDING: AuditKind.EMAIL_SENDING,
+    S.DELIVERED: AuditKind.EMAIL_SENT,
+    S.DELIVERED_TEST: AuditKind.EMAIL_SENT,
+    S.TEMPORARY_FAILURE: AuditKind.EMAIL_FAILED,
+    S.PERMANENT_FAILURE: AuditKind.EMAIL_FAILED,
+    S.TECHNICAL_FAILURE: AuditKind.EMAIL_FAILED,
+    S.DEAD_LETTERED: AuditKind.EMAIL_DEAD_LETTERED,
+}
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int
+    base_delay_s: float
+    max_delay_s: float = 30.0
+    max_age_s: float = 3600.0
+
+
+@dataclass
+class Attempts:
+    """One delivery's walk through the machine, recording a transition per step."""
+
+    delivery: Delivery
+    state: DeliveryState = S.CREATED
+    attempt: int = 0
+
+    def __post_init__(self) -> None:
+        self.records = [audit_record(self.delivery, S.CREATED, 0, S.CREATED.value)]
+
+    def to(self, state: DeliveryState, outcome: str | None = None) -> None:
+        self.state = advance(self.state, state)
+        self.records.append(audit_record(self.delivery, state, self.attempt, outcome or state.value))
 
 
 async def deliver(
     delivery: Delivery,
+    compose: Callable[[], Email],
     mailer: Mailer,
     *,
-    max_attempts: int,
-    base_delay_s: float,
+    retry: RetryPolicy,
+    clock: Clock,
+    delivered: DeliveryState = S.DELIVERED,
+    headers: Mapping[str, str] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     jitter: Callable[[], float] = random.random,
 ) -> list[AuditRecord]:
-    """EMAIL_FAILED per failed attempt, then EMAIL_SENT or EMAIL_DEAD_LETTERED (always exactly one)."""
-    email = render(delivery)
-    records: list[AuditRecord] = []
-    for attempt in range(1, max_attempts + 1):
+    """The transitions, ending in `delivered` (DELIVERED_TEST in test mode) or `dead_lettered`."""
+    walk, started = Attempts(delivery), clock.now()
+    try:
+        email = compose()
+    except Exception:  # a template or data bug: ours, not the server's; retrying cannot help
+        log.exception("rendering failed", extra={"delivery_id": str(delivery.delivery_id)})
+        walk.to(S.TECHNICAL_FAILURE)
+        walk.to(S.DEAD_LETTERED, "technical_failure")
+        return walk.records
+    while True:
+        walk.attempt += 1
+        walk.to(S.SENDING)
         try:
-            await _send(delivery, email, mailer)
+            await _send(delivery, email, mailer, headers or {})
         except MailError as error:
-            permanent = isinstance(error, PermanentMailError)
-            records.append(audit_record(delivery, FAILED, attempt, _failure(permanent)))
-            _log_failure(delivery, attempt, error)
-            if permanent:
-                return [*records, audit_record(delivery, DEAD, attempt, "permanent_failure")]
-            if attempt < max_attempts:
-                await sleep(backoff(attempt, base_delay_s, jitter()))
+            _log_failure(delivery, walk.attempt, error)
+            if isinstance(error, PermanentMailError):
+                walk.to(S.PERMANENT_FAILURE)
+                walk.to(S.DEAD_LETTERED, "permanent_failure")
+                return walk.records
+            walk.to(S.TEMPORARY_FAILURE)
+            delay = backoff(walk.attempt, retry.base_delay_s, jitter(), retry.max_delay_s)
+            give_up = _give_up_reason(walk.attempt, (clock.now() - started).total_seconds() + delay, retry)
+            if give_up:
+                walk.to(S.DEAD_LETTERED, give_up)
+                return walk.records
+            await sleep(delay)
         else:
-            return [*records, audit_record(delivery, SENT, attempt, "delivered")]
-    return [*records, audit_record(delivery, DEAD, max_attempts, "max_attempts_exhausted")]
+            walk.to(delivered)
+            return walk.records
 
 
-def backoff(attempt: int, base_delay_s: float, jitter: float) -> float:
+def _give_up_reason(attempt: int, age_at_next_try_s: float, retry: RetryPolicy) -> str | None:
+    if attempt >= retry.max_attempts:
+        return "max_attempts_exhausted"
+    if age_at_next_try_s > retry.max_age_s:
+        return "max_age_exceeded"
+    return None
+
+
+def backoff(attempt: int, base_delay_s: float, jitter: float, max_delay_s: float = 30.0) -> float:
     """base × 2^(attempt-1), stretched by up to half again (jitter in [0, 1)) so that many deliveries
-    failing together do not all retry in the same instant; still strictly growing per attempt."""
-    return min(MAX_DELAY_S, base_delay_s * 2.0 ** (attempt - 1) * (1 + jitter / 2))
+    failing together do not all retry in the same instant; never longer than `max_delay_s`."""
+    return min(max_delay_s, base_delay_s * 2.0 ** (attempt - 1) * (1 + jitter / 2))
 
 
 def gave_up(records: list[AuditRecord]) -> AuditRecord | None:
     """The dead-letter record, if the delivery was given up on."""
-    return next((r for r in records if r.kind == DEAD), None)
+    return next((r for r in records if r.kind == AuditKind.EMAIL_DEAD_LETTERED), None)
 
 
 def message_id(delivery: Delivery) -> str:
@@ -72,18 +132,15 @@ def trace_headers(delivery: Delivery) -> dict[str, str]:
     return {"X-DRR-Delivery-Id": str(delivery.delivery_id), "X-DRR-Case-Id": case_id}
 
 
-async def _send(delivery: Delivery, email: Email, mailer: Mailer) -> None:
+async def _send(delivery: Delivery, email: Email, mailer: Mailer, headers: Mapping[str, str]) -> None:
     await mailer.send(
         to=str(delivery.recipient.email),
         subject=email.subject,
         body=email.body,
+        html=email.html,
         message_id=message_id(delivery),
-        headers=trace_headers(delivery),
+        headers={**trace_headers(delivery), **headers},
     )
-
-
-def _failure(permanent: bool) -> str:
-    return "permanent_failure" if permanent else "temporary_failure"
 
 
 def _log_failure(delivery: Delivery, attempt: int, error: MailError) -> None:
@@ -93,7 +150,9 @@ def _log_failure(delivery: Delivery, attempt: int, error: MailError) -> None:
     )
 
 
-def audit_record(delivery: Delivery, kind: AuditKind, attempt: int, outcome: str) -> AuditRecord:
-    """A delivery is sent or given up on once, whichever attempt it took; each failed attempt is its own fact."""
-    facts = (delivery.delivery_id, attempt) if kind == FAILED else (delivery.delivery_id,)
+def audit_record(delivery: Delivery, state: DeliveryState, attempt: int, outcome: str) -> AuditRecord:
+    """Sent, or given up on, once per delivery whichever attempt it took; every other step is per attempt."""
+    kind = KINDS[state]
+    final = kind in (AuditKind.EMAIL_SENT, AuditKind.EMAIL_DEAD_LETTERED)
+    facts = (delivery.delivery_id,) if final else (delivery.delivery_id, attempt, state.value)
     return delivery_record(delivery, kind, record_id_for(kind, *facts), SERVICE, outcome=outcome)

@@ -31,7 +31,8 @@ MAX_TYPED = 50_000
 class CaseTables:
     def __init__(self, app: faust.App) -> None:
         def table(name: str) -> Any:
-            return app.Table(name, partitions=topics.PARTITIONS, key_type=str, value_type=dict)
+            # no value_type: faust restores a typed value with `from_data`, which dict lacks; plain JSON is a dict
+            return app.Table(name, partitions=topics.PARTITIONS, key_type=str)
 
         self.teams = table(topics.CASE_TEAMS_TABLE)
         self.access = table(topics.CASE_ACCESS_TABLE)

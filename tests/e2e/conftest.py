@@ -19,7 +19,9 @@ TEST_PORTS = Ports(*(port + OFFSET for port in (19092, 19093, 18001, 18002, 1800
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Stack]:
-    stack = Stack(tmp_path_factory.mktemp("stack"), TEST_PORTS, {"DRR_LOG_LEVEL": "INFO"})
+    stack = Stack(
+        tmp_path_factory.mktemp("stack"), TEST_PORTS, {"DRR_LOG_LEVEL": "INFO", "DRR_NOTIFIER_RETRY_MAX_DELAY_S": "1"}
+    )
     stack.start()
     try:
         yield stack

@@ -40,6 +40,7 @@ async def test_a_sent_message_lands_in_the_maildir_with_its_headers(sink: MailSi
         to="sam@probation.example",
         subject="[DRR case C-9] Trigger reported: bereavement (HIGH)",
         body="What to do now: contact the person within a day – ß é.\n",
+        html="<p>What to do now</p>",
         message_id=f"<{delivery_id}@drr-notify>",
         headers={"X-DRR-Delivery-Id": str(delivery_id), "X-DRR-Case-Id": "C-9"},
     )
@@ -51,14 +52,18 @@ async def test_a_sent_message_lands_in_the_maildir_with_its_headers(sink: MailSi
     assert message["X-DRR-Case-Id"] == "C-9"
     assert message["To"] == "sam@probation.example"
     assert message["Subject"] == "[DRR case C-9] Trigger reported: bereavement (HIGH)"
-    body = message.get_payload(decode=True)
-    assert isinstance(body, bytes) and "ß é" in body.decode(message.get_content_charset() or "utf-8")
+    plain, html = (part for part in message.walk() if not part.is_multipart())
+    assert (plain.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
+    body = plain.get_payload(decode=True)
+    assert isinstance(body, bytes) and "ß é" in body.decode(plain.get_content_charset() or "utf-8")
     await mailer.close()
 
 
 async def send_numbered(mailer: SmtpMailer, numbers: range) -> None:
     for n in numbers:
-        await mailer.send(to=f"p{n}@x.example", subject=f"s{n}", body="b", message_id=f"<{n}@drr-notify>", headers={})
+        await mailer.send(
+            to=f"p{n}@x.example", subject=f"s{n}", body="b", html=None, message_id=f"<{n}@drr-notify>", headers={}
+        )
 
 
 async def test_sessions_are_reused_and_a_session_the_server_dropped_is_replaced(tmp_path: Path) -> None:
@@ -78,5 +83,5 @@ async def test_sessions_are_reused_and_a_session_the_server_dropped_is_replaced(
 async def test_a_closed_port_is_a_transient_error() -> None:
     mailer = SmtpMailer(host="127.0.0.1", port=free_port(), sender="drr-notify@localhost", timeout_s=2)
     with pytest.raises(TransientMailError) as raised:
-        await mailer.send(to="a@b.example", subject="s", body="b", message_id="<x@drr-notify>", headers={})
+        await mailer.send(to="a@b.example", subject="s", body="b", html=None, message_id="<x@drr-notify>", headers={})
     assert raised.value.reason == "connection"

@@ -46,7 +46,9 @@ def test_compose_sets_the_identifying_headers() -> None:
         body="B\n",
         message_id="<1@drr-notify>",
         headers={"X-DRR-Case-Id": "C-1"},
+        html="<p>B</p>",
     )
+    assert message.get_content_type() == "multipart/alternative"
     assert (message["Message-ID"], message["X-DRR-Case-Id"], message["From"]) == (
         "<1@drr-notify>",
         "C-1",

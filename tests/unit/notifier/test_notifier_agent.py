@@ -1,8 +1,6 @@
 """The notifier agent without a broker: faust's test_context feeds it, a fake mailer answers, and the
 topic sends are recorded (monkeypatched at the Topic class, since the app builds its topics itself)."""
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -11,24 +9,15 @@ import faust
 import pytest
 from prometheus_client import REGISTRY
 
-from services.notifier.adapters import MailError, PermanentMailError
+from services.notifier.adapters import PermanentMailError
 from services.notifier.app import build
 from services.notifier.bootstrap import NotifierSettings
+from services.notifier.ledger import EmailLedger
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.roles import Agency, Role
-
-
-@dataclass
-class FakeMailer:
-    errors: list[MailError] = field(default_factory=list)
-    sent: list[str] = field(default_factory=list)
-
-    async def send(self, *, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]) -> None:
-        self.sent.append(message_id)
-        if self.errors:
-            raise self.errors.pop(0)
+from tests.unit.notifier.fakes import FakeClock, FakeMailer
 
 
 @pytest.fixture
@@ -65,8 +54,13 @@ def a_delivery() -> Delivery:
     )
 
 
-async def run(mailer: FakeMailer, *values: bytes) -> None:
-    app = build(NotifierSettings(max_attempts=2, retry_base_s=0), mailer)
+async def flushed() -> None:
+    return None
+
+
+async def run(mailer: FakeMailer, *values: bytes, ledger: EmailLedger | None = None) -> None:
+    ledger = ledger or EmailLedger({}, flushed, FakeClock())
+    app = build(NotifierSettings(max_attempts=2, retry_base_s=0), mailer, FakeClock(), ledger)
     app.finalize()
     app.conf.store = "memory://"
     app.flow_control.resume()
@@ -84,15 +78,15 @@ async def run(mailer: FakeMailer, *values: bytes) -> None:
 async def test_a_sent_delivery_is_audited_by_case(sent: list[tuple[str, dict[str, Any]]]) -> None:
     delivery = a_delivery()
     await run(FakeMailer(), delivery.model_dump_json().encode())
-    [(topic, kwargs)] = sent
-    assert topic == topics.AUDIT and kwargs["key"] == b"C-7"
-    assert AuditRecord.model_validate_json(kwargs["value"]).kind == AuditKind.EMAIL_SENT
+    assert {topic for topic, _ in sent} == {topics.AUDIT} and {k["key"] for _, k in sent} == {b"C-7"}
+    kinds = [AuditRecord.model_validate_json(kwargs["value"]).kind for _, kwargs in sent]
+    assert kinds == [AuditKind.EMAIL_CREATED, AuditKind.EMAIL_SENDING, AuditKind.EMAIL_SENT]
 
 
 async def test_a_delivery_given_up_on_is_dead_lettered_whole(sent: list[tuple[str, dict[str, Any]]]) -> None:
     delivery, before = a_delivery(), dead_letters("permanent_failure")
     await run(FakeMailer([PermanentMailError("smtp_550")]), delivery.model_dump_json().encode())
-    assert [t for t, _ in sent] == [topics.DEAD_LETTERS, topics.AUDIT, topics.AUDIT]
+    assert [t for t, _ in sent] == [topics.DEAD_LETTERS] + [topics.AUDIT] * 4
     dead = sent[0][1]
     assert Delivery.model_validate_json(dead["value"]) == delivery
     assert dict(dead["headers"]) == {"source": topics.DELIVERIES.encode(), "error": b"permanent_failure"}
@@ -104,5 +98,25 @@ async def test_an_unparseable_delivery_is_dead_lettered_and_the_stream_goes_on(
 ) -> None:
     mailer = FakeMailer()
     await run(mailer, b"not json", a_delivery().model_dump_json().encode())
-    assert [t for t, _ in sent] == [topics.DEAD_LETTERS, topics.AUDIT]
+    assert [t for t, _ in sent] == [topics.DEAD_LETTERS] + [topics.AUDIT] * 3
     assert len(mailer.sent) == 1
+
+
+async def test_a_delivery_already_sent_is_not_sent_again(sent: list[tuple[str, dict[str, Any]]]) -> None:
+    """Redelivery or a replay from offset 0: the ledger says delivered, so nothing leaves."""
+    mailer, delivery = FakeMailer(), a_delivery()
+    ledger = EmailLedger({}, flushed, FakeClock())
+    await run(mailer, delivery.model_dump_json().encode(), delivery.model_dump_json().encode(), ledger=ledger)
+    assert len(mailer.sent) == 1
+    assert ledger.table == {f"email:{delivery.delivery_id}": {"state": "delivered", "at": "2026-11-25T09:00:00+00:00"}}
+
+
+async def test_a_delivery_interrupted_mid_send_goes_again_marked_as_a_possible_duplicate(
+    sent: list[tuple[str, dict[str, Any]]],
+) -> None:
+    mailer, delivery = FakeMailer(), a_delivery()
+    ledger = EmailLedger({f"email:{delivery.delivery_id}": {"state": "sending", "at": "x"}}, flushed, FakeClock())
+    await run(mailer, delivery.model_dump_json().encode(), ledger=ledger)
+    [message] = mailer.sent
+    assert message["headers"]["X-DRR-Possible-Duplicate"] == "yes"
+    assert message["message_id"] == f"<{delivery.delivery_id}@drr-notify>"

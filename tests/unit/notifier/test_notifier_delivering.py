@@ -1,39 +1,19 @@
 """Retry policy and audit trail of one delivery, with a fake mailer and a recorded sleep (no waiting)."""
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from uuid import uuid4
 
-from services.notifier.adapters import MailError, PermanentMailError, TransientMailError
-from services.notifier.delivering import deliver, gave_up
+from services.notifier.adapters import PermanentMailError, TransientMailError
+from services.notifier.delivering import RetryPolicy, deliver, gave_up
+from services.notifier.policy import Priority
+from services.notifier.rendering import Email
+from services.notifier.states import DeliveryState
 from shared.audit_records import AuditKind, AuditRecord
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.roles import Agency, Role
+from tests.unit.notifier.fakes import FakeMailer, Sleeps, renderer
 
 ADDRESS = "sam@probation.example"
-
-
-@dataclass
-class FakeMailer:
-    """Raises the queued errors in turn, then accepts; records every message it was given."""
-
-    errors: list[MailError] = field(default_factory=list)
-    sent: list[dict[str, Any]] = field(default_factory=list)
-
-    async def send(self, *, to: str, subject: str, body: str, message_id: str, headers: Mapping[str, str]) -> None:
-        self.sent.append({"to": to, "subject": subject, "message_id": message_id, "headers": dict(headers)})
-        if self.errors:
-            raise self.errors.pop(0)
-
-
-@dataclass
-class Sleeps:
-    delays: list[float] = field(default_factory=list)
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 def a_delivery() -> Delivery:
@@ -56,23 +36,36 @@ def a_delivery() -> Delivery:
 
 
 async def run(
-    mailer: FakeMailer, sleeps: Sleeps, delivery: Delivery | None = None, attempts: int = 5, jitter: float = 0.9
+    mailer: FakeMailer,
+    sleeps: Sleeps,
+    delivery: Delivery | None = None,
+    attempts: int = 5,
+    jitter: float = 0.9,
+    max_age_s: float = 3600.0,
 ) -> list[AuditRecord]:
+    delivery = delivery or a_delivery()
     return await deliver(
-        delivery or a_delivery(),
+        delivery,
+        lambda: renderer().render(delivery, Priority.HIGH),
         mailer,
-        max_attempts=attempts,
-        base_delay_s=0.5,
+        retry=RetryPolicy(max_attempts=attempts, base_delay_s=0.5, max_age_s=max_age_s),
+        clock=sleeps.clock,
         sleep=sleeps,
         jitter=lambda: jitter,
     )
 
 
+def states(records: list[AuditRecord]) -> list[str]:
+    """The walk through the machine, as the audit trail tells it."""
+    names = {AuditKind.EMAIL_CREATED: "created", AuditKind.EMAIL_SENDING: "sending"}
+    return [names.get(r.kind) or str(r.outcome) for r in records]
+
+
 async def test_transient_failures_are_retried_with_growing_delays_then_sent() -> None:
     mailer, sleeps = FakeMailer([TransientMailError("smtp_451"), TransientMailError("timeout")]), Sleeps()
     records = await run(mailer, sleeps)
-    assert [r.kind for r in records] == [AuditKind.EMAIL_FAILED] * 2 + [AuditKind.EMAIL_SENT]
-    assert [r.outcome for r in records] == ["temporary_failure", "temporary_failure", "delivered"]
+    assert states(records) == ["created"] + ["sending", "temporary_failure"] * 2 + ["sending", "delivered"]
+    assert records[-1].kind == AuditKind.EMAIL_SENT
     assert len(sleeps.delays) == 2 and 0.5 <= sleeps.delays[0] < sleeps.delays[1]
     assert len(mailer.sent) == 3 and gave_up(records) is None
 
@@ -80,10 +73,8 @@ async def test_transient_failures_are_retried_with_growing_delays_then_sent() ->
 async def test_a_permanent_failure_stops_at_once_and_dead_letters() -> None:
     mailer, sleeps = FakeMailer([PermanentMailError("smtp_550")]), Sleeps()
     records = await run(mailer, sleeps)
-    assert [(r.kind, r.outcome) for r in records] == [
-        (AuditKind.EMAIL_FAILED, "permanent_failure"),
-        (AuditKind.EMAIL_DEAD_LETTERED, "permanent_failure"),
-    ]
+    assert states(records) == ["created", "sending", "permanent_failure", "permanent_failure"]
+    assert [r.kind for r in records[-2:]] == [AuditKind.EMAIL_FAILED, AuditKind.EMAIL_DEAD_LETTERED]
     assert len(mailer.sent) == 1 and sleeps.delays == []
     assert gave_up(records) is records[-1]
 
@@ -91,10 +82,41 @@ async def test_a_permanent_failure_stops_at_once_and_dead_letters() -> None:
 async def test_transient_failures_on_every_attempt_dead_letter_after_max_attempts() -> None:
     mailer, sleeps = FakeMailer([TransientMailError("connection")] * 3), Sleeps()
     records = await run(mailer, sleeps, attempts=3, jitter=0.0)
-    assert [r.kind for r in records] == [AuditKind.EMAIL_FAILED] * 3 + [AuditKind.EMAIL_DEAD_LETTERED]
-    assert records[-1].outcome == "max_attempts_exhausted"
+    assert states(records) == ["created"] + ["sending", "temporary_failure"] * 3 + ["max_attempts_exhausted"]
     assert sleeps.delays == [0.5, 1.0]  # no wait after the last attempt
     assert len(mailer.sent) == 3
+
+
+async def test_retries_stop_once_the_delivery_is_too_old_by_the_injected_clock() -> None:
+    mailer, sleeps = FakeMailer([TransientMailError("connection")] * 50), Sleeps()
+    records = await run(mailer, sleeps, attempts=100, jitter=0.0, max_age_s=10.0)
+    assert records[-1].outcome == "max_age_exceeded"
+    assert sleeps.delays == [0.5, 1.0, 2.0, 4.0]  # 7.5 s waited; the next wait would pass 10 s
+    assert len(mailer.sent) == 5
+
+
+async def test_a_template_that_cannot_render_is_a_technical_failure_never_retried() -> None:
+    def broken() -> Email:
+        raise KeyError("missing")
+
+    mailer, sleeps = FakeMailer(), Sleeps()
+    records = await deliver(a_delivery(), broken, mailer, retry=RetryPolicy(5, 0.5), clock=sleeps.clock, sleep=sleeps)
+    assert states(records) == ["created", "technical_failure", "technical_failure"]
+    assert gave_up(records) is records[-1] and mailer.sent == []
+
+
+async def test_test_mode_ends_in_delivered_test() -> None:
+    mailer, sleeps = FakeMailer(), Sleeps()
+    delivery = a_delivery()
+    records = await deliver(
+        delivery,
+        lambda: renderer().render(delivery, Priority.HIGH),
+        mailer,
+        retry=RetryPolicy(5, 0.5),
+        clock=sleeps.clock,
+        delivered=DeliveryState.DELIVERED_TEST,
+    )
+    assert states(records)[-1] == "delivered_test" and records[-1].kind == AuditKind.EMAIL_SENT
 
 
 async def test_records_identify_the_delivery_but_hold_no_address_or_content() -> None:

@@ -5,15 +5,23 @@ from uuid import uuid4
 
 import pytest
 
-from services.notifier.templates import NEXT_STEPS, render
+from services.notifier.policy import Priority
+from services.notifier.rendering import Email
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.examples import CLINICAL_EXAMPLE, EXAMPLES
 from shared.payloads import PAYLOADS
 from shared.roles import Agency, Role
 from shared.sharing import RULE_ID, redact
+from tests.unit.notifier.fakes import renderer
 
 CLINICAL_SECRET = CLINICAL_EXAMPLE
 SAMPLES = EXAMPLES
+RENDERER = renderer()
+NEXT_STEPS = {t: w.next_step for t, w in RENDERER.guidance.events.items()}
+
+
+def render(delivery: Delivery, priority: Priority = Priority.HIGH, ack_url: str | None = None) -> Email:
+    return RENDERER.render(delivery, priority, ack_url)
 
 
 def delivery_for(event_type: str, role: Role = Role.CASE_MANAGER) -> Delivery:
@@ -46,23 +54,51 @@ def test_samples_cover_the_catalogue() -> None:
     assert SAMPLES.keys() == PAYLOADS.keys()
 
 
+@pytest.mark.parametrize("priority", list(Priority))
 @pytest.mark.parametrize("event_type", sorted(PAYLOADS))
-def test_every_event_type_renders_case_recipient_person_and_reference(event_type: str) -> None:
+def test_every_event_type_renders_at_every_priority_in_text_and_html(event_type: str, priority: Priority) -> None:
     delivery = delivery_for(event_type)
-    email = render(delivery)
-    assert email.subject.startswith("[DRR case C-123] ")
+    email = render(delivery, priority)
+    assert email.subject.startswith("[DRR case C-123] ") and email.subject.endswith(f"({priority.upper()})")
     assert "\n" not in email.subject
-    for expected in ("Sam Lee", "case manager", "prison number: A1234BC", str(delivery.delivery_id)):
-        assert expected in email.body
-    assert str(delivery.event_id) in email.body
-    assert NEXT_STEPS[event_type] in email.body
+    for part in (email.body, email.html):
+        for expected in ("Sam Lee", "case manager", "prison number: A1234BC", str(delivery.delivery_id)):
+            assert expected in part
+        assert str(delivery.event_id) in part
+        assert NEXT_STEPS[event_type] in part
+    assert email.html.startswith("<!DOCTYPE html>")
+    assert ("ALERT" in email.body) == (priority in (Priority.CRITICAL, Priority.HIGH))
+
+
+def test_every_template_file_is_used_by_some_event_type_and_priority() -> None:
+    used: set[str] = set()
+    for event_type in PAYLOADS:
+        for priority in Priority:
+            for part in ("txt", "html"):
+                names = [f"{event_type}.{priority}", event_type, f"default.{priority}", "default"]
+                used.add(RENDERER.env.select_template([f"{n}.{part}.j2" for n in names]).name or "")
+    files = {n for n in RENDERER.env.list_templates(extensions=["j2"]) if not n.startswith(("_", "subject"))}
+    assert files == used
+
+
+def test_html_escapes_what_a_delivery_carries() -> None:
+    delivery = delivery_for("case.closed")
+    delivery = delivery.model_copy(update={"payload": {**delivery.payload, "reason": "<script>x</script>"}})
+    email = render(delivery)
+    assert "<script>" not in email.html and "&lt;script&gt;" in email.html
+    assert "<script>x</script>" in email.body  # plain text is not HTML
+
+
+def test_an_ack_link_appears_in_both_parts_when_given() -> None:
+    email = render(delivery_for("trigger.reported"), Priority.CRITICAL, "http://127.0.0.1:8003/v1/ack/tok")
+    assert "http://127.0.0.1:8003/v1/ack/tok" in email.body and 'href="http://127.0.0.1:8003/v1/ack/tok"' in email.html
 
 
 def test_trigger_subject_names_case_type_and_severity() -> None:
     email = render(delivery_for("trigger.reported"))
     assert email.subject == "[DRR case C-123] Trigger reported: bereavement (HIGH)"
     assert "Observed at: 2026-11-20 14:05 UTC" in email.body
-    assert "within a day" in email.body
+    assert "within a day" in email.body and "Whom to call: the case manager" in email.body
 
 
 def test_lists_and_panel_actions_read_as_lines() -> None:
@@ -90,6 +126,6 @@ def test_the_mental_health_lead_sees_clinical_detail_and_no_withheld_notice() ->
 
 def test_unknown_event_type_still_renders_with_a_default_line() -> None:
     delivery = delivery_for("case.opened").model_copy(update={"event_type": "case.reopened"})
-    email = render(delivery)
-    assert email.subject == "[DRR case C-123] Case reopened (FOR INFORMATION)"
-    assert "contact the case manager" in email.body
+    email = render(delivery, Priority.NORMAL)
+    assert email.subject == "[DRR case C-123] Case reopened (NORMAL)"
+    assert "ask the case manager" in email.body

@@ -1,0 +1,107 @@
+"""The acknowledgement endpoint and the agent that records acknowledgements durably.
+
+`GET /v1/ack/{token}` shows a one-field form; `POST` takes an optional `comment` and answers 202 once
+the acknowledgement is on Kafka (drr.notifier-acks). The agent folds it into the `acks` table (the
+first one counts; repeats change nothing) and publishes an audit record holding the comment's digest
+only. Refusals are 4xx with a machine-readable reason, never a 500.
+"""
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import faust
+from faust.web import Request, Response, View
+
+from services.notifier import metrics
+from services.notifier.acks import InvalidToken, claim_for, sign, verify
+from services.notifier.bootstrap import NotifierSettings
+from services.notifier.clock import Clock
+from services.notifier.policy import IMMEDIATE, Priority
+from shared import topics
+from shared.audit_records import AuditKind, AuditRecord, digest, record_id_for
+from shared.deliveries import Delivery
+from shared.faust_app import raw_topic
+
+STATUS = {"malformed": 400, "wrong_purpose": 400, "bad_signature": 403, "expired": 410}
+MAX_COMMENT = 2000
+FORM = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Acknowledge alert</title>
+</head><body><form method="post"><p>Acknowledge this alert. Comment (optional):</p>
+<textarea name="comment" maxlength="2000"></textarea>
+<p><button type="submit">Acknowledge</button></p></form></body></html>"""
+log = logging.getLogger(__name__)
+
+
+def wire_acks(
+    app: faust.App, settings: NotifierSettings, clock: Clock, audit: faust.TopicT
+) -> Callable[[Delivery, Priority], str | None]:
+    """The endpoint, the agent and the table; returns what puts a link into critical and high alerts."""
+    secret, ttl = settings.ack_secret.get_secret_value().encode(), timedelta(seconds=settings.ack_ttl_s)
+    acks_topic = raw_topic(app, topics.ACKS)
+    acks = app.Table(topics.NOTIFIER_ACKS_TABLE, partitions=topics.PARTITIONS, key_type=str)
+
+    async def publish_ack(key: bytes, value: bytes) -> None:
+        await (await acks_topic.send(key=key, value=value))  # 202 only once the broker has it
+
+    add_ack_routes(app, secret, clock, publish_ack)
+
+    @app.agent(acks_topic)
+    async def acknowledge(stream: faust.StreamT[bytes]) -> None:
+        async for key, raw in stream.items():
+            record = record_ack(acks, json.loads(raw))
+            if record is not None:
+                await audit.send(key=key, value=record.model_dump_json().encode())
+                metrics.ACKS.inc()
+
+    def ack_url(delivery: Delivery, priority: Priority) -> str | None:
+        if priority not in IMMEDIATE:
+            return None
+        recipient = delivery.recipient.practitioner_id
+        claim = claim_for(str(delivery.delivery_id), delivery.case_id, recipient, clock.now(), ttl)
+        return f"{settings.public_url.rstrip('/')}/v1/ack/{sign(secret, claim)}"
+
+    return ack_url
+
+
+def add_ack_routes(
+    app: faust.App, secret: bytes, clock: Clock, publish: Callable[[bytes, bytes], Awaitable[None]]
+) -> None:
+    @app.page("/v1/ack/{token}")
+    class Acknowledge(View):
+        async def get(self, request: Request, token: str) -> Response:
+            try:
+                verify(secret, token, clock.now())
+            except InvalidToken as bad:
+                return self.json({"reason": bad.reason}, status=STATUS[bad.reason])
+            return self.html(FORM)
+
+        async def post(self, request: Request, token: str) -> Response:
+            try:
+                claim = verify(secret, token, clock.now())
+            except InvalidToken as bad:
+                return self.json({"reason": bad.reason}, status=STATUS[bad.reason])
+            comment = str((await request.post()).get("comment") or "").strip()
+            if len(comment) > MAX_COMMENT:
+                return self.json({"reason": "comment_too_long", "max": MAX_COMMENT}, status=422)
+            ack = {**claim.__dict__, "comment": comment or None, "acknowledged_at": clock.now().isoformat()}
+            await publish(claim.case_id.encode(), json.dumps(ack).encode())
+            return self.json({"status": "acknowledged", "delivery_id": claim.delivery_id}, status=202)
+
+
+def record_ack(acks: Any, ack: dict[str, Any]) -> AuditRecord | None:
+    """The audit record of a first acknowledgement; None for a repeat (the first one stands)."""
+    if ack["delivery_id"] in acks:
+        return None
+    acks[ack["delivery_id"]] = ack
+    comment = ack.get("comment")
+    return AuditRecord(
+        record_id=record_id_for(AuditKind.ALERT_ACKNOWLEDGED, ack["delivery_id"]),
+        kind=AuditKind.ALERT_ACKNOWLEDGED,
+        service="notifier",
+        case_id=ack["case_id"],
+        recipient_id=ack["recipient_id"],
+        field_digests={"comment": digest(comment)} if comment else {},
+        outcome="acknowledged",
+    )

@@ -1,0 +1,45 @@
+"""The idempotency ledger: exactly one email per (event, recipient, channel), across restarts, Kafka
+redelivery and a replay of the deliveries topic from offset 0.
+
+Backed by a Faust table (changelog topic, restored on start). The `sending` mark is made durable
+*before* the email leaves and the final state right after the server accepts it. A delivery found
+in `sending` was interrupted (a crash) between those two writes: whether the server took it cannot
+be known, so it is sent again marked as a possible duplicate, with the same Message-ID.
+"""
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from enum import Enum
+from typing import Any
+
+from services.notifier.clock import Clock
+from services.notifier.states import FINAL, DeliveryState
+from shared.deliveries import Delivery
+
+CHANNEL = "email"
+
+
+class Seen(Enum):
+    NEW = "new"
+    DONE = "done"
+    INTERRUPTED = "interrupted"
+
+
+class EmailLedger:
+    def __init__(self, table: MutableMapping[str, Any], persist: Callable[[], Awaitable[None]], clock: Clock) -> None:
+        self.table, self.persist, self.clock = table, persist, clock
+
+    @staticmethod
+    def key(delivery: Delivery) -> str:
+        """delivery_id is already stable per (event, recipient); the channel completes the triple."""
+        return f"{CHANNEL}:{delivery.delivery_id}"
+
+    def seen(self, delivery: Delivery) -> Seen:
+        entry = self.table.get(self.key(delivery))
+        if entry is None:
+            return Seen.NEW
+        return Seen.DONE if DeliveryState(entry["state"]) in FINAL else Seen.INTERRUPTED
+
+    async def mark(self, delivery: Delivery, state: DeliveryState) -> None:
+        """Record the state and wait until the changelog write is acknowledged by the broker."""
+        self.table[self.key(delivery)] = {"state": state.value, "at": self.clock.now().isoformat()}
+        await self.persist()

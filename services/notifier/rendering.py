@@ -1,0 +1,77 @@
+"""Alert emails from Jinja2 files (`email_templates/`), per event type and priority, plain text and HTML.
+
+Built from the delivery alone: the router already removed what this recipient may not see, so a
+withheld value cannot reach the email. Withheld fields are named (with whom to ask), never shown.
+Template lookup, most specific first: `{event_type}.{priority}`, `{event_type}`, `default.{priority}`,
+`default` (each `.txt.j2` and `.html.j2`). Python only prepares values; the files lay them out.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from services.notifier.formatting import fields, person_lines, when, words
+from services.notifier.guidance import Guidance
+from services.notifier.policy import IMMEDIATE, Priority
+from shared.deliveries import Delivery
+from shared.payloads import TriggerType
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    body: str
+    html: str
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path, guidance: Guidance) -> None:
+        self.guidance = guidance
+        self.env = Environment(
+            loader=FileSystemLoader(templates_dir),
+            autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        for name in self.env.list_templates(extensions=["j2"]):
+            self.env.get_template(name)  # a syntax error fails start-up, not an email
+
+    def render(self, delivery: Delivery, priority: Priority, ack_url: str | None = None) -> Email:
+        context = self.context(delivery, priority, ack_url)
+        subject = self.env.get_template("subject.txt.j2").render(context)
+        return Email(
+            subject=" ".join(subject.split()),  # a header must stay on one line whatever the delivery holds
+            body=self._part(delivery.event_type, priority, "txt", context),
+            html=self._part(delivery.event_type, priority, "html", context),
+        )
+
+    def _part(self, event_type: str, priority: Priority, part: str, context: dict[str, Any]) -> str:
+        names = [f"{event_type}.{priority}", event_type, f"default.{priority}", "default"]
+        return self.env.select_template([f"{name}.{part}.j2" for name in names]).render(context)
+
+    def context(self, d: Delivery, priority: Priority, ack_url: str | None) -> dict[str, Any]:
+        wording = self.guidance.events.get(d.event_type)
+        trigger = d.payload.get("trigger_type")
+        return {
+            "d": d,
+            "case_id": d.case_id,
+            "priority": priority.value,
+            "base": f"default.{priority}" if priority in IMMEDIATE else "default",  # what a specific template extends
+            "title": wording.title if wording else words(d.event_type.replace(".", " ")).capitalize(),
+            "detail": words(trigger) if trigger else "",
+            "next_step": wording.next_step if wording else "Read the details and ask the case manager if unclear.",
+            "trigger": self.guidance.triggers.get(TriggerType(trigger)) if trigger in set(TriggerType) else None,
+            "recipient": d.recipient,
+            "role": words(d.recipient.role),
+            "agency": words(d.recipient.agency),
+            "when": when(d.occurred_at),
+            "person": person_lines(d.person),
+            "fields": fields(d.payload),
+            "withheld": d.fields_withheld,
+            "withheld_notice": d.withheld_notice or "Some information was withheld: ask the case manager.",
+            "ack_url": ack_url,
+        }

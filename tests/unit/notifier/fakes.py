@@ -1,0 +1,56 @@
+"""Fakes for the notifier's ports: a mailer that records, a clock that only moves when told, a sleep
+that only records (and moves the fake clock)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.notifier.adapters import MailError
+from services.notifier.bootstrap import HERE
+from services.notifier.guidance import load_guidance
+from services.notifier.rendering import Renderer
+
+
+@dataclass
+class FakeMailer:
+    """Raises the queued errors in turn, then accepts; records every message it was given."""
+
+    errors: list[MailError] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    async def send(
+        self, *, to: str, subject: str, body: str, html: str | None, message_id: str, headers: Mapping[str, str]
+    ) -> None:
+        message = {"to": to, "subject": subject, "body": body, "html": html, "message_id": message_id}
+        self.sent.append({**message, "headers": dict(headers)})
+        if self.errors:
+            raise self.errors.pop(0)
+
+
+@dataclass
+class FakeClock:
+    current: datetime = field(default_factory=lambda: datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+@dataclass
+class Sleeps:
+    """Records each delay and advances the clock by it, as a real sleep would."""
+
+    clock: FakeClock = field(default_factory=FakeClock)
+    delays: list[float] = field(default_factory=list)
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+        self.clock.advance(delay)
+
+
+def renderer() -> Renderer:
+    templates = HERE / "email_templates"
+    return Renderer(templates, load_guidance(templates / "guidance.yaml"))
