@@ -8,24 +8,18 @@ batches it signs a checkpoint when one is due.
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeAlias
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from pydantic import ValidationError
 
 from services.audit.checkpoints import Signer, checkpoint_now, due
-from services.audit.leaves import Leaf, leaf_of
-from services.audit.metrics import APPENDED, DUPLICATES, LEDGER_SIZE, UNPARSEABLE
+from services.audit.ingest import Batch, Message, prepare, write
 from services.audit.store import SqlLedger
 from shared import topics
-from shared.audit_records import AuditRecord
 
 log = logging.getLogger(__name__)
 GROUP_ID = "drr-audit"
-Message: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
 def kafka_consumer(bootstrap: str, group_id: str = GROUP_ID, session_timeout_s: float = 10.0) -> AIOKafkaConsumer:
@@ -43,47 +37,6 @@ def kafka_consumer(bootstrap: str, group_id: str = GROUP_ID, session_timeout_s: 
         heartbeat_interval_ms=int(min(3.0, session_timeout_s / 3) * 1000),
         max_partition_fetch_bytes=8 * 1024 * 1024,  # one poll can fill a whole batch of records
     )
-
-
-def parse(message: Message) -> AuditRecord | None:
-    """The record a message carries, or None (logged without content, and counted) if it is not one."""
-    try:
-        return AuditRecord.model_validate_json(message.value or b"")
-    except ValidationError as error:
-        # The error's text quotes the input, which could be anything: log only where and what kind.
-        kinds = sorted({detail["type"] for detail in error.errors(include_input=False)})
-        where = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
-        log.warning("unparseable audit record skipped", extra={**where, "error_kinds": kinds})
-        UNPARSEABLE.inc()
-        return None
-
-
-@dataclass(frozen=True)
-class Batch:
-    """A polled batch made ready to append: its leaves, the offsets after it, how many records parsed."""
-
-    leaves: list[Leaf]
-    offsets: dict[tuple[str, int], int]
-    records: int
-
-
-def prepare(messages: list[Message]) -> Batch:
-    records = [record for record in map(parse, messages) if record is not None]
-    offsets = {(m.topic, m.partition): m.offset + 1 for m in messages}
-    return Batch([leaf_of(r) for r in records], offsets, len(records))
-
-
-def write(ledger: SqlLedger, batch: Batch) -> int:
-    """Append a batch's leaves with the offsets after it, atomically; returns how many were new."""
-    appended = ledger.append(batch.leaves, batch.offsets)
-    APPENDED.inc(appended)
-    DUPLICATES.inc(batch.records - appended)
-    LEDGER_SIZE.set(ledger.size())
-    return appended
-
-
-def store(ledger: SqlLedger, messages: list[Message]) -> int:
-    return write(ledger, prepare(messages))
 
 
 class SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
