@@ -15,7 +15,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from services.audit.checkpoints import Signer, checkpoint_now, due
 from services.audit.ingest import Batch, Message, prepare, write
-from services.audit.store import SqlLedger
+from services.audit.store import SqlLedger, StoredCheckpoint
 from shared import topics
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def kafka_consumer(bootstrap: str, group_id: str = GROUP_ID, session_timeout_s: 
         enable_auto_commit=False,
         session_timeout_ms=int(session_timeout_s * 1000),
         heartbeat_interval_ms=int(min(3.0, session_timeout_s / 3) * 1000),
-        max_partition_fetch_bytes=8 * 1024 * 1024,  # one poll can fill a whole batch of records
+        max_partition_fetch_bytes=24 * 1024 * 1024,  # one poll can fill a whole batch of records
     )
 
 
@@ -70,7 +70,7 @@ class AuditConsumer:
         every_leaves: int = 1000,
         every_s: float = 1.0,
         poll_ms: int = 200,
-        max_records: int = 5000,
+        max_records: int = 20_000,
         retry_s: float = 2.0,
     ) -> None:
         self._ledger, self._connect, self._signer, self._origin = ledger, connect, signer, origin
@@ -78,6 +78,8 @@ class AuditConsumer:
         self._poll_ms, self._max_records, self._retry_s = poll_ms, max_records, retry_s
         self._stopping = False
         self.ready = False
+        self._size: int | None = None
+        self._latest: StoredCheckpoint | None = None
 
     def stop(self) -> None:
         self._stopping = True
@@ -105,7 +107,7 @@ class AuditConsumer:
             log.info("audit consumer stopped")
 
     async def _write(self, batch: Batch) -> Batch:
-        await asyncio.to_thread(write, self._ledger, batch)
+        self._size = (await asyncio.to_thread(write, self._ledger, batch)).size
         return batch
 
     async def _finish(self, consumer: AIOKafkaConsumer, writing: "asyncio.Task[Batch] | None") -> None:
@@ -135,10 +137,14 @@ class AuditConsumer:
         return [message for batch in batches.values() for message in batch]
 
     def _maybe_checkpoint(self) -> None:
+        """Sign when due. Only this consumer appends and signs, so the size and the latest checkpoint are
+        remembered rather than queried each batch; checkpoint_now reads both afresh before it signs."""
         now = datetime.now(UTC)
-        latest, size = self._ledger.latest_checkpoint(), self._ledger.size()
-        if due(latest, size, every_leaves=self._every_leaves, every_s=self._every_s, now=now):
-            checkpoint_now(self._ledger, self._signer, self._origin, now)
+        if self._size is None or self._latest is None:
+            self._size, self._latest = self._ledger.size(), self._ledger.latest_checkpoint()
+        if due(self._latest, self._size, every_leaves=self._every_leaves, every_s=self._every_s, now=now):
+            self._latest = checkpoint_now(self._ledger, self._signer, self._origin, now)
+            self._size = max(self._size, self._latest.size)
 
 
 async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:

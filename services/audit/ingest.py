@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from services.audit.leaves import Leaf, leaf_of
 from services.audit.metrics import APPENDED, DUPLICATES, LEDGER_SIZE, UNPARSEABLE
-from services.audit.tree_store import TreeStore
+from services.audit.tree_store import Appended, TreeStore
 from shared.audit_records import AuditRecord
 
 log = logging.getLogger(__name__)
@@ -63,14 +63,15 @@ def prepare(messages: list[Message]) -> Batch:
     return Batch(leaves, {(m.topic, m.partition): m.offset + 1 for m in messages})
 
 
-def write(ledger: TreeStore, batch: Batch) -> int:
-    """Append a batch's leaves with the offsets after it, atomically; returns how many were new."""
-    appended = ledger.append(batch.leaves, batch.offsets)
-    APPENDED.inc(appended)
-    DUPLICATES.inc(len(batch.leaves) - appended)
-    LEDGER_SIZE.set(ledger.size())
+def write(ledger: TreeStore, batch: Batch) -> Appended:
+    """Append a batch's leaves with the offsets after it, atomically."""
+    appended = ledger.append_sized(batch.leaves, batch.offsets)
+    APPENDED.inc(appended.new)
+    DUPLICATES.inc(len(batch.leaves) - appended.new)
+    LEDGER_SIZE.set(appended.size)
     return appended
 
 
 def store(ledger: TreeStore, messages: list[Message]) -> int:
-    return write(ledger, prepare(messages))
+    """Parse and append `messages`; how many leaves were new."""
+    return write(ledger, prepare(messages)).new

@@ -8,7 +8,7 @@ Every table only grows: the databases' triggers refuse UPDATE, DELETE and TRUNCA
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.audit import merkle
 from services.audit.leaves import COLUMNS, Leaf
@@ -19,12 +19,23 @@ Offsets = Mapping[tuple[str, int], int]
 LEAF_COLUMNS = ("idx", "dedupe_key", *COLUMNS, "leaf", "hash")
 
 
+class Appended(NamedTuple):
+    new: int
+    """Leaves added (the others were seen before)."""
+    size: int
+    """The tree's size after the append."""
+
+
 class TreeStore(SqlBase):
     JSON_KEYS = "json_each(:keys) AS j"
     """The rows (column `value`) of the JSON array of strings in parameter `keys`."""
 
     def append(self, leaves: Sequence[Leaf], offsets: Offsets | None = None) -> int:
-        """Add the leaves not seen before (by dedupe key), and record `offsets`, atomically.
+        """Add the leaves not seen before (by dedupe key), and record `offsets`, atomically; how many were new."""
+        return self.append_sized(leaves, offsets).new
+
+    def append_sized(self, leaves: Sequence[Leaf], offsets: Offsets | None = None) -> Appended:
+        """append, also telling the tree's size after it (saves the consumer a query per batch).
 
         The batch's new tree nodes are computed in memory (reading at most log2(n) stored ones) and
         inserted with one statement, as are the leaves, each with its hash."""
@@ -41,7 +52,7 @@ class TreeStore(SqlBase):
             # ON CONFLICT: a redelivered batch ends where it ended before.
             columns = ("topic", "kafka_partition", "next_offset")
             self._many(db, "consumed_offsets", columns, offset_rows, "ON CONFLICT DO NOTHING")
-        return len(fresh)
+        return Appended(len(fresh), size + len(fresh))
 
     def _unseen(self, db: Any, leaves: Sequence[Leaf]) -> list[Leaf]:
         if not leaves:
