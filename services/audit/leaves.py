@@ -65,8 +65,8 @@ def canonical_text(record: AuditRecord) -> str:
 
     orjson writes the model's own field values directly, in that same form (UUIDs lowercase with hyphens,
     enums by value, datetimes as pydantic writes them, UTC as `Z`), several times faster than dumping the
-    model to a dict first. Only an offset with seconds (never parsed from JSON) is written differently by
-    orjson, so that rare record takes the slow path.
+    model to a dict first. Only a UTC offset with seconds is written differently by orjson; pydantic refuses
+    one in JSON, so only a record built in Python can have it, and such a record takes the slow path.
     """
     offset = record.recorded_at.utcoffset()
     if offset is not None and (offset.seconds % 60 or offset.microseconds):
