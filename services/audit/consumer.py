@@ -8,24 +8,18 @@ batches it signs a checkpoint when one is due.
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeAlias
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from pydantic import ValidationError
 
 from services.audit.checkpoints import Signer, checkpoint_now, due
-from services.audit.leaves import Leaf, leaf_of
-from services.audit.metrics import APPENDED, DUPLICATES, LEDGER_SIZE, UNPARSEABLE
-from services.audit.store import SqlLedger
+from services.audit.ingest import Batch, Message, prepare, write
+from services.audit.store import SqlLedger, StoredCheckpoint
 from shared import topics
-from shared.audit_records import AuditRecord
 
 log = logging.getLogger(__name__)
 GROUP_ID = "drr-audit"
-Message: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
 def kafka_consumer(bootstrap: str, group_id: str = GROUP_ID, session_timeout_s: float = 10.0) -> AIOKafkaConsumer:
@@ -41,49 +35,8 @@ def kafka_consumer(bootstrap: str, group_id: str = GROUP_ID, session_timeout_s: 
         enable_auto_commit=False,
         session_timeout_ms=int(session_timeout_s * 1000),
         heartbeat_interval_ms=int(min(3.0, session_timeout_s / 3) * 1000),
-        max_partition_fetch_bytes=8 * 1024 * 1024,  # one poll can fill a whole batch of records
+        max_partition_fetch_bytes=24 * 1024 * 1024,  # one poll can fill a whole batch of records
     )
-
-
-def parse(message: Message) -> AuditRecord | None:
-    """The record a message carries, or None (logged without content, and counted) if it is not one."""
-    try:
-        return AuditRecord.model_validate_json(message.value or b"")
-    except ValidationError as error:
-        # The error's text quotes the input, which could be anything: log only where and what kind.
-        kinds = sorted({detail["type"] for detail in error.errors(include_input=False)})
-        where = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
-        log.warning("unparseable audit record skipped", extra={**where, "error_kinds": kinds})
-        UNPARSEABLE.inc()
-        return None
-
-
-@dataclass(frozen=True)
-class Batch:
-    """A polled batch made ready to append: its leaves, the offsets after it, how many records parsed."""
-
-    leaves: list[Leaf]
-    offsets: dict[tuple[str, int], int]
-    records: int
-
-
-def prepare(messages: list[Message]) -> Batch:
-    records = [record for record in map(parse, messages) if record is not None]
-    offsets = {(m.topic, m.partition): m.offset + 1 for m in messages}
-    return Batch([leaf_of(r) for r in records], offsets, len(records))
-
-
-def write(ledger: SqlLedger, batch: Batch) -> int:
-    """Append a batch's leaves with the offsets after it, atomically; returns how many were new."""
-    appended = ledger.append(batch.leaves, batch.offsets)
-    APPENDED.inc(appended)
-    DUPLICATES.inc(batch.records - appended)
-    LEDGER_SIZE.set(ledger.size())
-    return appended
-
-
-def store(ledger: SqlLedger, messages: list[Message]) -> int:
-    return write(ledger, prepare(messages))
 
 
 class SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -117,7 +70,7 @@ class AuditConsumer:
         every_leaves: int = 1000,
         every_s: float = 1.0,
         poll_ms: int = 200,
-        max_records: int = 5000,
+        max_records: int = 20_000,
         retry_s: float = 2.0,
     ) -> None:
         self._ledger, self._connect, self._signer, self._origin = ledger, connect, signer, origin
@@ -125,6 +78,8 @@ class AuditConsumer:
         self._poll_ms, self._max_records, self._retry_s = poll_ms, max_records, retry_s
         self._stopping = False
         self.ready = False
+        self._size: int | None = None
+        self._latest: StoredCheckpoint | None = None
 
     def stop(self) -> None:
         self._stopping = True
@@ -152,7 +107,7 @@ class AuditConsumer:
             log.info("audit consumer stopped")
 
     async def _write(self, batch: Batch) -> Batch:
-        await asyncio.to_thread(write, self._ledger, batch)
+        self._size = (await asyncio.to_thread(write, self._ledger, batch)).size
         return batch
 
     async def _finish(self, consumer: AIOKafkaConsumer, writing: "asyncio.Task[Batch] | None") -> None:
@@ -182,10 +137,14 @@ class AuditConsumer:
         return [message for batch in batches.values() for message in batch]
 
     def _maybe_checkpoint(self) -> None:
+        """Sign when due. Only this consumer appends and signs, so the size and the latest checkpoint are
+        remembered rather than queried each batch; checkpoint_now reads both afresh before it signs."""
         now = datetime.now(UTC)
-        latest, size = self._ledger.latest_checkpoint(), self._ledger.size()
-        if due(latest, size, every_leaves=self._every_leaves, every_s=self._every_s, now=now):
-            checkpoint_now(self._ledger, self._signer, self._origin, now)
+        if self._size is None or self._latest is None:
+            self._size, self._latest = self._ledger.size(), self._ledger.latest_checkpoint()
+        if due(self._latest, self._size, every_leaves=self._every_leaves, every_s=self._every_s, now=now):
+            self._latest = checkpoint_now(self._ledger, self._signer, self._origin, now)
+            self._size = max(self._size, self._latest.size)
 
 
 async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:

@@ -5,20 +5,26 @@ filter without parsing JSON; the leaf text stays the only thing the tree commits
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 
 import orjson
 
 from shared.audit_records import AuditRecord
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Leaf:
     dedupe_key: str
     """Stable per fact (the record id; a sharing decision's includes its recipient)."""
     text: str
     """The canonical JSON that is hashed, byte for byte (UTF-8)."""
-    columns: dict[str, str | None]
+    values: tuple[str | None, ...]
+    """The COLUMNS' values, in that order: made once, while parsing, so the writer only binds them."""
+
+    @property
+    def columns(self) -> dict[str, str | None]:
+        return dict(zip(COLUMNS, self.values, strict=True))
 
 
 @dataclass(frozen=True)
@@ -27,23 +33,45 @@ class StoredLeaf:
     text: str
 
 
-FILTER_COLUMNS = (
-    "kind", "case_id", "event_id", "event_type", "correlation_id", "source_agency",
-    "recipient_id", "recipient_role", "recipient_agency", "outcome",
+TEXT_FIELDS = (
+    "case_id", "event_type", "correlation_id", "source_agency", "recipient_id", "recipient_role",
+    "recipient_agency", "outcome",
 )  # fmt: skip
+"""The record's `str | None` fields kept as columns (stored as they are)."""
+FILTER_COLUMNS = ("kind", "event_id", *TEXT_FIELDS)
+COLUMNS = (*FILTER_COLUMNS, "recorded_at")
+"""The leaf's fields kept beside it as columns, for oversight filters."""
+CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
+ZERO = timedelta(0)
+_text_fields = itemgetter(*TEXT_FIELDS)
 
 
 def timestamp(moment: datetime) -> str:
     """A fixed-width UTC form, so that text order is time order in every database."""
+    if moment.utcoffset() == ZERO:  # the usual case, three times faster: `...HH:MM:SS.ffffff` of `...+00:00`
+        return moment.isoformat(timespec="microseconds")[:26] + "Z"
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def leaf_of(record: AuditRecord) -> Leaf:
-    data = record.model_dump(mode="json")
-    columns = {name: None if data[name] is None else str(data[name]) for name in FILTER_COLUMNS}
-    columns["recorded_at"] = timestamp(record.recorded_at)
-    # orjson writes the same bytes as canonical_json (sorted keys, no whitespace, UTF-8), several times faster.
-    return Leaf(str(record.record_id), orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode(), columns)
+    event_id = None if record.event_id is None else str(record.event_id)
+    texts = _text_fields(record.__dict__)
+    values = (record.kind.value, event_id, *texts, timestamp(record.recorded_at))
+    return Leaf(str(record.record_id), canonical_text(record), values)
+
+
+def canonical_text(record: AuditRecord) -> str:
+    """canonical_json(record.model_dump(mode="json")): sorted keys, no whitespace, UTF-8.
+
+    orjson writes the model's own field values directly, in that same form (UUIDs lowercase with hyphens,
+    enums by value, datetimes as pydantic writes them, UTC as `Z`), several times faster than dumping the
+    model to a dict first. Only a UTC offset with seconds is written differently by orjson; pydantic refuses
+    one in JSON, so only a record built in Python can have it, and such a record takes the slow path.
+    """
+    offset = record.recorded_at.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        return orjson.dumps(record.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS).decode()
+    return orjson.dumps(record.__dict__, option=CANONICAL).decode()
 
 
 @dataclass(frozen=True)

@@ -92,12 +92,13 @@ def nodes_read(compute: Callable[[Node], object]) -> set[tuple[int, int]]:
 
 
 def new_nodes(size: int, leaves: Iterable[bytes], node: Node) -> list[tuple[int, int, bytes]]:
-    """The (level, index, hash) rows to store when the leaf hashes `leaves` follow a tree of `size`."""
+    """The (level, index, hash) rows of the perfect subtrees (level >= 1) completed when the leaf hashes
+    `leaves` follow a tree of `size`. The leaf hashes themselves (level 0) are stored with their leaves;
+    `node` is asked only for left siblings stored before this batch (at most log2(size) of them)."""
     rows: list[tuple[int, int, bytes]] = []
     fresh: dict[tuple[int, int], bytes] = {}
     for offset, leaf in enumerate(leaves):
         level, index, value = 0, size + offset, leaf
-        rows.append((level, index, value))
         fresh[level, index] = value
         while index & 1:
             left = fresh.get((level, index - 1)) or node(level, index - 1)

@@ -13,12 +13,14 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
-from services.audit.store import SqlLedger, named_to_pyformat
+from services.audit.sql_base import named_to_pyformat
+from services.audit.store import SqlLedger
 
 TABLES = {
     "leaves": """idx BIGINT PRIMARY KEY CHECK (idx >= 0), dedupe_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
         case_id TEXT, event_id TEXT, event_type TEXT, correlation_id TEXT, source_agency TEXT, recipient_id TEXT,
-        recipient_role TEXT, recipient_agency TEXT, outcome TEXT, recorded_at TEXT NOT NULL, leaf TEXT NOT NULL""",
+        recipient_role TEXT, recipient_agency TEXT, outcome TEXT, recorded_at TEXT NOT NULL, leaf TEXT NOT NULL,
+        hash BYTEA NOT NULL CHECK (length(hash) = 32)""",
     "nodes": "level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL CHECK (length(hash) = 32), "
     "PRIMARY KEY (level, idx)",
     "checkpoints": "size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL",
@@ -94,7 +96,7 @@ class PostgresLedger(SqlLedger):
     @classmethod
     def open(cls, url: str) -> "PostgresLedger":
         ledger = cls(url)
-        ledger.size()  # fails now, not on the first event, when the schema or the grants are missing
+        ledger.check_schema()  # fails now, not on the first event, when the schema or the grants are missing
         return ledger
 
     @contextmanager

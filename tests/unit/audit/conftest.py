@@ -66,8 +66,11 @@ def pg_ledger(postgres: str) -> Iterator[PostgresLedger]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> SqlLedger:
+def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlLedger]:
     if request.param == "sqlite":
-        return SqliteLedger.open(tmp_path / "nested" / "audit.sqlite3")
-    ledger: SqlLedger = request.getfixturevalue("pg_ledger")
-    return ledger
+        sqlite = SqliteLedger.open(tmp_path / "nested" / "audit.sqlite3")
+        yield sqlite
+        sqlite.close()
+    else:
+        ledger: SqlLedger = request.getfixturevalue("pg_ledger")
+        yield ledger

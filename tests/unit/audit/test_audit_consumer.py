@@ -3,7 +3,7 @@
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from uuid import uuid4
 
@@ -13,7 +13,8 @@ from aiokafka.errors import CommitFailedError, KafkaConnectionError
 from prometheus_client import REGISTRY
 
 from services.audit.checkpoints import Signer
-from services.audit.consumer import AuditConsumer, Message, parse, store
+from services.audit.consumer import AuditConsumer
+from services.audit.ingest import Message, parse, prepare, store
 from services.audit.leaves import EntryFilter
 from services.audit.sqlite_store import SqliteLedger as Ledger
 from shared.audit_records import AuditRecord
@@ -35,8 +36,10 @@ def _sample(name: str) -> float:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Ledger:
-    return Ledger.open(tmp_path / "audit.sqlite3")
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    ledger = Ledger.open(tmp_path / "audit.sqlite3")
+    yield ledger
+    ledger.close()
 
 
 @pytest.fixture
@@ -54,13 +57,26 @@ def test_parse_skips_what_is_not_a_record_logging_no_content(
     value: bytes | None, caplog: pytest.LogCaptureFixture
 ) -> None:
     before = _sample("drr_audit_unparseable_records_total")
-    with caplog.at_level(logging.WARNING, logger="services.audit.consumer"):
+    with caplog.at_level(logging.WARNING, logger="services.audit.ingest"):
         assert parse(_message(value, offset=41)) is None
     assert _sample("drr_audit_unparseable_records_total") == before + 1
     [logged] = caplog.records
     where = (logged.topic, logged.partition, logged.offset)  # type: ignore[attr-defined]
     assert where == ("drr.audit", 2, 41) and logged.error_kinds  # type: ignore[attr-defined]
     assert "Jane" not in repr(logged.__dict__) and "not json" not in repr(logged.__dict__)
+
+
+def test_a_valid_record_whose_time_overflows_in_utc_is_skipped_not_fatal(caplog: pytest.LogCaptureFixture) -> None:
+    fine = _record().model_dump_json().encode()
+    overflowing = (
+        _record().model_dump_json(exclude={"recorded_at"})[:-1] + ',"recorded_at":"0001-01-01T00:00:00+01:00"}'
+    )
+    before = _sample("drr_audit_unparseable_records_total")
+    with caplog.at_level(logging.WARNING, logger="services.audit.ingest"):
+        batch = prepare([_message(fine, 0), _message(overflowing.encode(), 1), _message(fine, 2)])
+    assert len(batch.leaves) == 2 and batch.offsets == {("drr.audit", 2): 3}
+    assert _sample("drr_audit_unparseable_records_total") == before + 1
+    assert [r.error_kinds for r in caplog.records] == [["OverflowError"]]  # type: ignore[attr-defined]
 
 
 def test_store_counts_appended_and_duplicate_records(ledger: Ledger) -> None:

@@ -55,8 +55,9 @@ SOME_HASH = bytes.fromhex("abacaba0000000000000000000000000000000000000000000600
 
 
 def _store(leaves: list[bytes]) -> merkle.Node:
-    rows = merkle.new_nodes(0, [merkle.leaf_hash(leaf) for leaf in leaves], lambda level, index: b"")
-    nodes = {(level, index): value for level, index, value in rows}
+    hashes = [merkle.leaf_hash(leaf) for leaf in leaves]
+    rows = merkle.new_nodes(0, hashes, lambda level, index: b"")
+    nodes = {(level, index): value for level, index, value in rows} | {(0, i): h for i, h in enumerate(hashes)}
     return lambda level, index: nodes[level, index]
 
 
@@ -185,10 +186,13 @@ def test_nodes_added_in_batches_equal_nodes_added_one_by_one() -> None:
     size = 0
     for batch in (hashes[:5], hashes[5:6], hashes[6:20], hashes[20:]):
         rows = merkle.new_nodes(size, batch, lambda level, index: stored[level, index])
+        assert all(level >= 1 for level, _, _ in rows)  # leaf hashes are stored with their leaves
         stored.update({(level, index): value for level, index, value in rows})
+        stored.update({(0, size + i): value for i, value in enumerate(batch)})
         size += len(batch)
     one_shot = merkle.new_nodes(0, hashes, lambda level, index: b"")
-    assert stored == {(level, index): value for level, index, value in one_shot}
+    leaf_level = {(0, index): value for index, value in enumerate(hashes)}
+    assert stored == {(level, index): value for level, index, value in one_shot} | leaf_level
 
 
 def test_nodes_read_names_the_stored_subtrees_a_proof_uses() -> None:

@@ -3,7 +3,7 @@ the transparency record; and the export that drr-verify checks, down to the entr
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -45,12 +45,13 @@ def decision(case_id: str, role: str) -> AuditRecord:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> SqliteLedger:
+def ledger(tmp_path: Path) -> Iterator[SqliteLedger]:
     ledger = SqliteLedger.open(tmp_path / "audit.sqlite3")
     ledger.append(
         [leaf_of(decision(case, role)) for case, role in [("a", "police"), ("b", "probation"), ("a", "mental_health")]]
     )
-    return ledger
+    yield ledger
+    ledger.close()
 
 
 @pytest.fixture

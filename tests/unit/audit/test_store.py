@@ -12,8 +12,8 @@ from drr_verify.proofs import Accumulator, leaf_hash, verify_inclusion
 from services.audit import merkle
 from services.audit.leaves import EntryFilter, Leaf, leaf_of
 from services.audit.postgres_store import PostgresLedger
-from services.audit.sqlite_store import SqliteLedger
-from services.audit.store import SqlLedger, StoredCheckpoint
+from services.audit.sqlite_store import TABLES, SqliteLedger
+from services.audit.store import OutdatedSchema, SqlLedger, StoredCheckpoint
 from shared.audit_records import AuditRecord
 
 
@@ -49,10 +49,36 @@ def test_redelivered_facts_are_skipped_and_offsets_kept_with_the_leaves(ledger: 
 def test_a_failed_append_stores_neither_leaves_nor_offsets(ledger: SqlLedger) -> None:
     ledger.append(leaves(2), {("drr.audit", 0): 2})
     columns = {**leaves(1)[0].columns, "kind": None}  # kind is NOT NULL: the second insert fails
-    broken = Leaf("new-key", "{}", columns)
+    broken = Leaf("new-key", "{}", tuple(columns.values()))
     with pytest.raises(Exception, match="(?i)null"):
         ledger.append([leaves(1)[0], broken], {("drr.audit", 0): 9})
     assert ledger.size() == 2 and ledger.offsets() == {("drr.audit", 0): 2}
+    assert ledger.append(leaves(1), {("drr.audit", 0): 3}) == 1  # the writer recovers from the failure
+    assert ledger.size() == 3 and ledger.offsets() == {("drr.audit", 0): 3}
+
+
+def test_each_leaf_row_holds_its_rfc6962_hash_and_nodes_hold_only_the_levels_above(ledger: SqlLedger) -> None:
+    batch = leaves(5)
+    ledger.append(batch)
+    exported = list(ledger.leaves_with_hashes(5))
+    assert [(i, text, digest) for i, text, digest in exported] == [
+        (i, leaf.text, leaf_hash(leaf.text.encode())) for i, leaf in enumerate(batch)
+    ]
+    with ledger._connect() as db:
+        levels = sorted(tuple(row) for row in db.execute("SELECT level, idx FROM nodes"))
+    assert levels == [(1, 0), (1, 1), (2, 0)]
+
+
+def test_a_ledger_made_before_leaf_hashes_were_stored_is_refused_at_start(tmp_path: Any) -> None:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "old.sqlite3") as db:
+        columns_before = TABLES["leaves"].rsplit(",", 1)[0]  # every column but the hash
+        assert "hash" not in columns_before
+        db.execute(f"CREATE TABLE leaves ({columns_before})")
+    db.close()
+    with pytest.raises(OutdatedSchema, match="replay the audit topic"):
+        SqliteLedger.open(tmp_path / "old.sqlite3")
 
 
 def test_entries_filter_and_page(ledger: SqlLedger) -> None:
