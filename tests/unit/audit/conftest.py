@@ -7,6 +7,7 @@ refuses to run as root, so as root it runs as the `postgres` user that Debian's 
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -20,7 +21,16 @@ from services.audit.sqlite_store import SqliteLedger
 from services.audit.store import SqlLedger
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-PG_PORT = 15432 + int(os.environ.get("DRR_E2E_PORT_OFFSET", "0"))
+
+
+def _free_port() -> int:
+    """A port nobody listens on now: a fixed one collided with other clusters on a shared machine."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+PG_PORT = _free_port()
 ROLE = "drr_audit"
 
 
@@ -39,14 +49,15 @@ def postgres() -> Iterator[str]:
                    check=True, capture_output=True)  # fmt: skip
     options = f"-h 127.0.0.1 -p {PG_PORT} -k {folder} -c fsync=off"
     start = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-o", options, "-w", "start"]
-    subprocess.run(_as_postgres(start), check=True, capture_output=True)
     try:
+        subprocess.run(_as_postgres(start), check=True, capture_output=True)
         url = f"postgresql://owner@127.0.0.1:{PG_PORT}/postgres"
         with psycopg.connect(url, autocommit=True) as db:
             db.execute(f"CREATE ROLE {ROLE} LOGIN")
         yield url
     finally:
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]), check=True)
+        stop = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+        subprocess.run(_as_postgres(stop), capture_output=True)  # nothing to stop if the start failed
         shutil.rmtree(folder, ignore_errors=True)
 
 
