@@ -1,6 +1,7 @@
 """Escalation on the real broker and mail sink, on a stack of its own where policy.yaml's minutes are
 seconds (DRR_NOTIFIER_ESCALATION_UNIT_S=1): a critical trigger nobody acknowledges reaches the panel chair
-(the first level) with operational content only, audited; an acknowledged one reaches nobody else."""
+(the first level) with operational content only, audited; an acknowledged one reaches nobody else; a
+SIGKILL while one is pending neither loses nor repeats it."""
 
 import json
 import re
@@ -91,3 +92,15 @@ def test_an_unacknowledged_critical_trigger_escalates_and_an_acknowledged_one_do
     time.sleep(5)  # a negative can only be shown by waiting: five sweeps of one second
     assert escalations(fast_stack, acknowledged) == []
     assert audited_escalations(fast_stack, acknowledged) == []
+
+
+def test_a_notifier_killed_while_an_escalation_is_pending_escalates_once_after_restart(fast_stack: Stack) -> None:
+    case_id = critical_case(fast_stack, "KILL")
+    alert_to_manager(fast_stack, case_id)
+    fast_stack.stop_service("notifier", kill=True)  # SIGKILL: the pending escalation is only on Kafka now
+    fast_stack.start_service("notifier")
+
+    eventually(lambda: escalations(fast_stack, case_id), 120, "the escalation after the restart")
+    time.sleep(5)  # five more sweeps: a duplicate would have arrived by now
+    to_chair = [m for m in escalations(fast_stack, case_id) if CHAIR["email"] in str(m["To"])]
+    assert len(to_chair) == 1  # the next level (the duty manager, a window later) may have come too
