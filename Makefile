@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KAFKA_LIB := deploy/kafka/lib
 
-.PHONY: run test demo lint bench bench-intake bench-audit contracts setup clean postgres
+.PHONY: run test demo lint bench bench-intake bench-audit bench-notifier contracts setup clean postgres
 
 setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched
 
@@ -47,6 +47,9 @@ contracts: setup
 
 bench-audit: setup
 	$(PY) bench/audit.py
+
+bench-notifier: setup
+	$(PY) bench/notifier.py
 
 clean:
 	rm -rf var

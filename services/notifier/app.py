@@ -18,9 +18,11 @@ from services.notifier.adapters import Mailer
 from services.notifier.bootstrap import NotifierSettings, mailer_for
 from services.notifier.clock import Clock, SystemClock
 from services.notifier.delivering import RetryPolicy, deliver, gave_up
+from services.notifier.escalating import wire_escalation
 from services.notifier.guidance import load_guidance
 from services.notifier.ledger import EmailLedger, Seen
-from services.notifier.policy import load_policy
+from services.notifier.patterns import wire_case_events
+from services.notifier.policy import Priority, load_policy
 from services.notifier.rendering import Renderer
 from services.notifier.states import DeliveryState
 from shared import topics
@@ -55,6 +57,16 @@ def build(
         settings.max_attempts, settings.retry_base_s, settings.retry_max_delay_s, settings.retry_max_age_s
     )
     ack_url = wire_acks(app, settings, time, audit)
+    escalator = wire_escalation(
+        app,
+        policy.escalation,
+        time,
+        audit,
+        unit_s=settings.escalation_unit_s,
+        sweep_s=settings.escalation_sweep_s,
+        owners=policy.ownership,
+    )
+    wire_case_events(app, policy, time, escalator)
     delivered = DeliveryState.DELIVERED_TEST if settings.delivery_mode == "test" else DeliveryState.DELIVERED
 
     async def publish(delivery: Delivery, records: list[AuditRecord]) -> None:
@@ -67,7 +79,7 @@ def build(
             await audit.send(key=key, value=record.model_dump_json().encode())
         metrics.count(delivery.event_type, records)
 
-    async def handle(delivery: Delivery) -> None:
+    async def handle(delivery: Delivery, priority: Priority | None = None) -> None:
         seen = ledger.seen(delivery)
         if seen is Seen.DONE:
             metrics.DUPLICATES.inc()
@@ -75,7 +87,7 @@ def build(
         await ledger.mark(delivery, DeliveryState.SENDING)  # durable before the email leaves
         if seen is Seen.INTERRUPTED:
             metrics.RESENT_UNCERTAIN.inc()
-        priority = policy.priority_of(delivery.event_type, delivery.payload)
+        priority = priority or policy.priority_of(delivery.event_type, delivery.payload)
         records = await deliver(
             delivery,
             lambda: renderer.render(delivery, priority, ack_url(delivery, priority)),
@@ -85,9 +97,12 @@ def build(
             delivered=delivered,
             headers=POSSIBLE_DUPLICATE if seen is Seen.INTERRUPTED else None,
         )
+        escalator.watch(delivery, sent=not gave_up(records))  # before the final mark: one flush for both
         await ledger.mark(delivery, DeliveryState.DEAD_LETTERED if gave_up(records) else delivered)
         await publish(delivery, records)
         log.info("delivery handled", extra={"delivery_id": str(delivery.delivery_id), "outcome": records[-1].outcome})
+
+    escalator.send = handle
 
     # Emails are independent of each other: several in flight at once hide SMTP round trips.
     # Faust commits an offset only once every message before it has been handled.

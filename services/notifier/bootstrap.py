@@ -48,6 +48,10 @@ class NotifierSettings(FaustSettings):
     policy_path: Path = HERE / "policy.yaml"
     """Priorities, escalation chains, compliance windows and reminder offsets, as data."""
     templates_dir: Path = HERE / "email_templates"
+    escalation_unit_s: float = Field(60.0, gt=0)
+    """Seconds in one of policy.yaml's escalation minutes (tests set 1 to run minutes as seconds)."""
+    escalation_sweep_s: float = Field(5.0, gt=0)
+    """How often pending escalations are checked against the clock."""
 
     @model_validator(mode="after")
     def _one_tls_mode(self) -> Self:

@@ -7,6 +7,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from services.notifier.compliance import MissedAppointments
+from services.notifier.escalation import Escalation
+from services.notifier.ownership import Ownership
+from services.notifier.reminders import Reminders
 from shared.payloads import PAYLOADS, Severity
 
 
@@ -26,6 +30,10 @@ class Policy(BaseModel):
     default_priority: Priority
     priorities: dict[str, Priority]
     severity_priorities: dict[Severity, Priority]
+    escalation: Escalation = Escalation()
+    missed_appointments: MissedAppointments = MissedAppointments()
+    ownership: Ownership = Ownership()
+    reminders: Reminders = Reminders()
 
     def model_post_init(self, _: object) -> None:
         unknown = set(self.priorities) - set(PAYLOADS)

@@ -1,0 +1,62 @@
+"""The Kafka side of compliance patterns (the rule is in compliance.py): the notifier's consumer of
+drr.events feeds both its fold of each case's team (escalating.py) and the per-case attendance state in
+the `compliance` table, and sends a pattern's alert through the notifier's own sending path."""
+
+import logging
+from collections.abc import MutableMapping
+from typing import Any
+
+import faust
+
+from services.notifier.clock import Clock
+from services.notifier.compliance import MissedAppointments, compliance_delivery, fold, recipients
+from services.notifier.escalating import Escalator
+from services.notifier.policy import Policy, Priority
+from services.notifier.reminding import Reminding
+from shared import topics
+from shared.events import Envelope, parse_event_json
+from shared.faust_app import raw_topic
+
+log = logging.getLogger(__name__)
+
+
+class PatternWatcher:
+    def __init__(self, rule: MissedAppointments, clock: Clock, state: MutableMapping[str, Any], escalator: Escalator):
+        self.rule, self.clock, self.state, self.escalator = rule, clock, state, escalator
+
+    async def on_event(self, event: Envelope) -> None:
+        before = self.state.get(event.case_id) or {}
+        after, pattern = fold(before, event, self.rule)
+        if after != before:
+            self.state[event.case_id] = after
+        if not pattern:
+            return
+        assert self.escalator.send is not None
+        for recipient in recipients(self.escalator.team(event.case_id), self.rule):
+            delivery = compliance_delivery(event.case_id, pattern, recipient, self.clock.now())
+            await self.escalator.send(delivery, Priority.HIGH)
+        log.info("compliance pattern", extra={"case_id": event.case_id, "misses": len(pattern)})
+
+
+def wire_case_events(app: faust.App, policy: Policy, clock: Clock, escalator: Escalator) -> PatternWatcher:
+    """One consumer of drr.events (the notifier's own group): teams first, then ownership, patterns and
+    reminders (these on the escalation sweep and its command topic)."""
+    state = app.Table(topics.NOTIFIER_COMPLIANCE_TABLE, partitions=topics.PARTITIONS, key_type=str)
+    watcher = PatternWatcher(policy.missed_appointments, clock, state, escalator)
+    reminders = app.Table(topics.NOTIFIER_REMINDERS_TABLE, partitions=topics.PARTITIONS, key_type=str)
+    reminding = Reminding(policy.reminders, clock, reminders, escalator)
+    escalator.others.append((reminding.sweep, reminding.on_command))
+
+    @app.agent(raw_topic(app, topics.EVENTS))
+    async def case_events(stream: faust.StreamT[bytes]) -> None:
+        async for raw in stream:
+            try:
+                event = parse_event_json(raw)
+            except ValueError:
+                continue  # the router dead-letters what it cannot parse
+            escalator.fold_team(event)
+            await escalator.check_owner(event)
+            await watcher.on_event(event)
+            reminding.on_event(event)
+
+    return watcher
