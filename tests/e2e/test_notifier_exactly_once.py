@@ -19,11 +19,13 @@ from aiokafka.admin import AIOKafkaAdminClient
 from deploy.local.demo_case import CASE_MANAGER, PERSON
 from deploy.local.mail import messages
 from deploy.local.stack import Stack
+from services.notifier.bootstrap import NotifierSettings
 from shared import topics
 from tests.e2e.test_case_history import eventually
 
 MEMBER = {"id": "p-e2e-2", "name": "Ira Moss", "email": "ira.moss@police.example.org", "agency": "police"}
-IN_FLIGHT = 8  # DRR_NOTIFIER_CONCURRENCY's default: at most this many sends can be cut short by a crash
+IN_FLIGHT = NotifierSettings.model_fields["concurrency"].default
+"""DRR_NOTIFIER_CONCURRENCY's default: at most this many sends can be cut short by a crash."""
 
 
 def event(case_id: str, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
