@@ -21,13 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 
+from deploy.local.audit_burst import sharing_decisions
 from deploy.local.kafka import KafkaNode
 from services.audit import merkle
 from services.audit.checkpoints import Signer, checkpoint_now
@@ -36,7 +36,7 @@ from services.audit.export import export
 from services.audit.leaves import leaf_of
 from services.audit.sqlite_store import SqliteLedger
 from shared import topics
-from shared.audit_records import AuditKind, AuditRecord
+from shared.audit_records import AuditRecord
 
 OFFSET = int(os.environ.get("DRR_E2E_PORT_OFFSET", "0")) + 50
 ORIGIN = "bench.local/audit"
@@ -44,26 +44,7 @@ ORIGIN = "bench.local/audit"
 
 def records(count: int) -> list[AuditRecord]:
     """Sharing decisions like the router's: identifiers, field names and digests."""
-    now = datetime.now(UTC)
-    return [
-        AuditRecord(
-            record_id=uuid4(),
-            kind=AuditKind.SHARING_DECIDED,
-            service="router",
-            recorded_at=now,
-            case_id=f"BENCH-{i % 500}",
-            event_id=uuid4(),
-            event_type="trigger.reported",
-            recipient_id=f"p-{i % 9}",
-            recipient_role="probation",
-            recipient_agency="probation",
-            rule="team_member",
-            outcome="shared",
-            field_digests={name: f"{i:064x}" for name in ("trigger_type", "severity", "observed_at", "description")},
-            fields_withheld=["clinical_notes"],
-        )  # fmt: skip
-        for i in range(count)
-    ]
+    return sharing_decisions(count, "BENCH")
 
 
 async def preload(bootstrap: str, count: int) -> None:

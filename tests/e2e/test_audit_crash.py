@@ -10,13 +10,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from deploy.local.audit_burst import sharing_decisions
 from deploy.local.kafka import KafkaNode
 from deploy.local.processes import Process, http_ok, wait_until
 from deploy.local.stack import REPO
@@ -24,7 +24,7 @@ from services.audit import merkle
 from services.audit.leaves import EntryFilter
 from services.audit.sqlite_store import SqliteLedger
 from shared import topics
-from shared.audit_records import AuditKind, AuditRecord
+from shared.audit_records import AuditRecord
 from tests.e2e.conftest import TEST_PORTS
 
 SHIFT = 50
@@ -87,24 +87,7 @@ class AuditProcess:
 
 def burst(count: int) -> list[AuditRecord]:
     """Records like the router's: identifiers, field names and digests only."""
-    now = datetime.now(UTC)
-    return [
-        AuditRecord(
-            record_id=uuid4(),
-            kind=AuditKind.SHARING_DECIDED,
-            service="router",
-            recorded_at=now,
-            case_id=f"CRASH-{i % 50}",
-            event_type="trigger.reported",
-            recipient_id=f"p-{i % 7}",
-            recipient_role="probation",
-            recipient_agency="probation",
-            rule="team_member",
-            field_digests={"severity": f"{i:064x}"},
-            outcome="shared",
-        )  # fmt: skip
-        for i in range(count)
-    ]
+    return sharing_decisions(count, "CRASH", cases=50)
 
 
 async def produce(bootstrap: str, records: list[AuditRecord]) -> None:
