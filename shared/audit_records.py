@@ -31,6 +31,7 @@ class AuditKind(StrEnum):
     EMAIL_CREATED = "email.created"
     EMAIL_SENDING = "email.sending"
     ALERT_ACKNOWLEDGED = "alert.acknowledged"
+    EMAIL_HELD = "email.held"
 
 
 class AuditRecord(BaseModel):

@@ -42,6 +42,11 @@ NOTIFIER_COMPLIANCE_TABLE = "compliance"
 NOTIFIER_COMPLIANCE_CHANGELOG = f"{NOTIFIER_APP_ID}-{NOTIFIER_COMPLIANCE_TABLE}-changelog"
 NOTIFIER_REMINDERS_TABLE = "reminders"
 NOTIFIER_REMINDERS_CHANGELOG = f"{NOTIFIER_APP_ID}-{NOTIFIER_REMINDERS_TABLE}-changelog"
+HOLDS = "drr.notifier-holds"
+"""Alerts held back (grouping, digests, pauses) and their release, keyed by case id or, for a digest, by
+recipient id (notifier -> notifier)."""
+NOTIFIER_HOLDS_TABLE = "holds"
+NOTIFIER_HOLDS_CHANGELOG = f"{NOTIFIER_APP_ID}-{NOTIFIER_HOLDS_TABLE}-changelog"
 
 PARTITIONS = 4
 
@@ -67,6 +72,8 @@ ALL: dict[str, int] = {
     NOTIFIER_TEAMS_CHANGELOG: PARTITIONS,
     NOTIFIER_COMPLIANCE_CHANGELOG: PARTITIONS,
     NOTIFIER_REMINDERS_CHANGELOG: PARTITIONS,
+    HOLDS: PARTITIONS,
+    NOTIFIER_HOLDS_CHANGELOG: PARTITIONS,
     faust_leader_topic(ROUTER_APP_ID): 1,
     faust_leader_topic(NOTIFIER_APP_ID): 1,
 }
@@ -83,5 +90,6 @@ COMPACTED = frozenset(
         NOTIFIER_TEAMS_CHANGELOG,
         NOTIFIER_COMPLIANCE_CHANGELOG,
         NOTIFIER_REMINDERS_CHANGELOG,
+        NOTIFIER_HOLDS_CHANGELOG,
     }
 )

@@ -1,7 +1,9 @@
 """Notifier: turns each delivery into exactly one email (plain text + HTML, from Jinja2 files) over
-SMTP, walking the delivery state machine (states.py) with an audit record and a metric per transition.
-A durable ledger (Faust table) makes redelivery, restarts and replays send nothing twice. A delivery it
-gives up on goes to the dead-letter topic whole (headers: source, error) so an operator can replay it.
+SMTP, at once (critical and high), or held back and released as one email with others (normal after a
+settle window, low in a daily digest, non-critical while the case is paused: holding.py). Every email
+takes one path (sending.py): a durable ledger (Faust table) that makes redelivery, restarts and replays
+send nothing twice, the delivery state machine (states.py) with an audit record and a metric per
+transition, and the dead-letter topic for what it gives up on.
 
 Run: `python -m services.notifier` (settings: DRR_KAFKA_BOOTSTRAP, DRR_NOTIFIER_PORT,
 DRR_NOTIFIER_SMTP_HOST, DRR_NOTIFIER_SMTP_PORT, DRR_NOTIFIER_DELIVERY_MODE, ...).
@@ -17,20 +19,20 @@ from services.notifier.acknowledging import wire_acks
 from services.notifier.adapters import Mailer
 from services.notifier.bootstrap import NotifierSettings, mailer_for
 from services.notifier.clock import Clock, SystemClock
-from services.notifier.delivering import RetryPolicy, deliver, gave_up
+from services.notifier.delivering import RetryPolicy
 from services.notifier.escalating import wire_escalation
 from services.notifier.guidance import load_guidance
+from services.notifier.holds import NoPauses, wire_holds
 from services.notifier.ledger import EmailLedger, Seen
 from services.notifier.patterns import wire_case_events
-from services.notifier.policy import Priority, load_policy
+from services.notifier.policy import load_policy
 from services.notifier.rendering import Renderer
+from services.notifier.sending import Sending
 from services.notifier.states import DeliveryState
 from shared import topics
-from shared.audit_records import AuditRecord
 from shared.deliveries import Delivery
 from shared.faust_app import make_app, parse_or_dead_letter, raw_topic
 
-POSSIBLE_DUPLICATE = {"X-DRR-Possible-Duplicate": "yes"}
 log = logging.getLogger(__name__)
 
 
@@ -67,42 +69,26 @@ def build(
         owners=policy.ownership,
     )
     wire_case_events(app, policy, time, escalator)
+    holds = wire_holds(app, policy.holding, time, audit, sweep_s=settings.escalation_sweep_s, pauses=NoPauses())
     delivered = DeliveryState.DELIVERED_TEST if settings.delivery_mode == "test" else DeliveryState.DELIVERED
+    sending = Sending(
+        ledger, renderer, send_with, retry, time, delivered, ack_url, escalator.watch, audit, dead_letters
+    )
 
-    async def publish(delivery: Delivery, records: list[AuditRecord]) -> None:
-        key = delivery.case_id.encode()
-        dead = gave_up(records)
-        if dead is not None:  # before the audit record that says it was dead-lettered
-            headers = [("source", topics.DELIVERIES.encode()), ("error", str(dead.outcome).encode())]
-            await dead_letters.send(key=key, value=delivery.model_dump_json().encode(), headers=headers)
-        for record in records:
-            await audit.send(key=key, value=record.model_dump_json().encode())
-        metrics.count(delivery.event_type, records)
-
-    async def handle(delivery: Delivery, priority: Priority | None = None) -> None:
-        seen = ledger.seen(delivery)
-        if seen is Seen.DONE:
+    async def handle(delivery: Delivery) -> None:
+        """A delivery from the router: sent now, or held for a grouped email, a digest or a pause's end."""
+        if ledger.seen(delivery) is Seen.DONE:
             metrics.DUPLICATES.inc()
             return
-        await ledger.mark(delivery, DeliveryState.SENDING)  # durable before the email leaves
-        if seen is Seen.INTERRUPTED:
-            metrics.RESENT_UNCERTAIN.inc()
-        priority = priority or policy.priority_of(delivery.event_type, delivery.payload)
-        records = await deliver(
-            delivery,
-            lambda: renderer.render(delivery, priority, ack_url(delivery, priority)),
-            send_with,
-            retry=retry,
-            clock=time,
-            delivered=delivered,
-            headers=POSSIBLE_DUPLICATE if seen is Seen.INTERRUPTED else None,
-        )
-        escalator.watch(delivery, sent=not gave_up(records))  # before the final mark: one flush for both
-        await ledger.mark(delivery, DeliveryState.DEAD_LETTERED if gave_up(records) else delivered)
-        await publish(delivery, records)
-        log.info("delivery handled", extra={"delivery_id": str(delivery.delivery_id), "outcome": records[-1].outcome})
+        priority = policy.priority_of(delivery.event_type, delivery.payload)
+        place = holds.placement(delivery, priority)
+        if place is None:
+            await sending.send(delivery, priority)
+            return
+        await holds.hold(delivery, priority, place)  # on the broker before the ledger says held
+        await ledger.mark(delivery, DeliveryState.HELD)
 
-    escalator.send = handle
+    escalator.send = holds.send = sending.send
 
     # Emails are independent of each other: several in flight at once hide SMTP round trips.
     # Faust commits an offset only once every message before it has been handled.

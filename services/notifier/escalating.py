@@ -38,7 +38,7 @@ from shared.faust_app import raw_topic
 from shared.team import CaseTeam, apply
 
 log = logging.getLogger(__name__)
-Send = Callable[[Delivery, Priority], Awaitable[None]]
+Send = Callable[[Delivery, Priority], Awaitable[object]]
 Table = MutableMapping[str, Any]
 Tables = tuple[Table, Table, Mapping[str, Any]]
 """Teams by case, pending escalations by alert id, acknowledgements by delivery id."""

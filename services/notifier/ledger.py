@@ -34,10 +34,14 @@ class EmailLedger:
         return f"{CHANNEL}:{delivery.delivery_id}"
 
     def seen(self, delivery: Delivery) -> Seen:
-        entry = self.table.get(self.key(delivery))
-        if entry is None:
+        state = self.state(delivery)
+        if state is None:
             return Seen.NEW
-        return Seen.DONE if DeliveryState(entry["state"]) in FINAL else Seen.INTERRUPTED
+        return Seen.DONE if state in FINAL else Seen.INTERRUPTED
+
+    def state(self, delivery: Delivery) -> DeliveryState | None:
+        entry = self.table.get(self.key(delivery))
+        return None if entry is None else DeliveryState(entry["state"])
 
     async def mark(self, delivery: Delivery, state: DeliveryState) -> None:
         """Record the state and wait until the changelog write is acknowledged by the broker."""

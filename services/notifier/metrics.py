@@ -11,6 +11,7 @@ DEAD_LETTERS = Counter("drr_notifier_dead_letters", "Deliveries given up on and 
 TRANSITIONS = Counter("drr_notifier_transitions", "Delivery state machine transitions", ["state"])
 DUPLICATES = Counter("drr_notifier_duplicates_skipped", "Deliveries already emailed, seen again (redelivery, replay)")
 ACKS = Counter("drr_notifier_acknowledgements", "Alerts acknowledged through their link (first time each)")
+HELD = Counter("drr_notifier_alerts_held", "Alerts held back for a grouped email, a digest or a pause's end", ["kind"])
 RESENT_UNCERTAIN = Counter(
     "drr_notifier_possible_duplicates", "Deliveries interrupted mid-send and sent again marked as possible duplicates"
 )

@@ -1,6 +1,5 @@
 """Notification policy as data (`policy.yaml`), validated at start-up; the functions that apply it are pure."""
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -9,19 +8,12 @@ from pydantic import BaseModel, ConfigDict
 
 from services.notifier.compliance import MissedAppointments
 from services.notifier.escalation import Escalation
+from services.notifier.holding import Holding
 from services.notifier.ownership import Ownership
+from services.notifier.priorities import IMMEDIATE as IMMEDIATE
+from services.notifier.priorities import Priority as Priority
 from services.notifier.reminders import Reminders
 from shared.payloads import PAYLOADS, Severity
-
-
-class Priority(StrEnum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    NORMAL = "normal"
-    LOW = "low"
-
-
-IMMEDIATE = frozenset({Priority.CRITICAL, Priority.HIGH})
 
 
 class Policy(BaseModel):
@@ -34,6 +26,7 @@ class Policy(BaseModel):
     missed_appointments: MissedAppointments = MissedAppointments()
     ownership: Ownership = Ownership()
     reminders: Reminders = Reminders()
+    holding: Holding = Holding()
 
     def model_post_init(self, _: object) -> None:
         unknown = set(self.priorities) - set(PAYLOADS)

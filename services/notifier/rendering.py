@@ -3,7 +3,8 @@
 Built from the delivery alone: the router already removed what this recipient may not see, so a
 withheld value cannot reach the email. Withheld fields are named (with whom to ask), never shown.
 Template lookup, most specific first: `{event_type}.{priority}`, `{event_type}`, `default.{priority}`,
-`default` (each `.txt.j2` and `.html.j2`). Python only prepares values; the files lay them out.
+`default` (each `.txt.j2` and `.html.j2`); an email of alerts released together (holding.py) uses
+`updates`, each alert laid out as it would be alone. Python only prepares values; the files lay them out.
 """
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from services.notifier.formatting import fields, person_lines, when, words
 from services.notifier.guidance import Guidance
+from services.notifier.holding import RELEASED_TYPES
 from services.notifier.policy import IMMEDIATE, Priority
 from shared.deliveries import Delivery
 from shared.payloads import TriggerType
@@ -50,7 +52,7 @@ class Renderer:
         )
 
     def _part(self, event_type: str, priority: Priority, part: str, context: dict[str, Any]) -> str:
-        names = [f"{event_type}.{priority}", event_type, f"default.{priority}", "default"]
+        names = template_names(event_type, priority)
         return self.env.select_template([f"{name}.{part}.j2" for name in names]).render(context)
 
     def context(self, d: Delivery, priority: Priority, ack_url: str | None) -> dict[str, Any]:
@@ -74,4 +76,14 @@ class Renderer:
             "withheld": d.fields_withheld,
             "withheld_notice": d.withheld_notice or "Some information was withheld: ask the case manager.",
             "ack_url": ack_url,
+            "items": [self.item(x) for x in d.payload["items"]] if d.event_type in RELEASED_TYPES else [],
         }
+
+    def item(self, held: dict[str, Any]) -> dict[str, Any]:
+        """One alert of a released batch, as its own email would have shown it."""
+        return self.context(Delivery.model_validate(held["delivery"]), Priority(held["priority"]), None)
+
+
+def template_names(event_type: str, priority: Priority) -> list[str]:
+    family = ["updates"] if event_type in RELEASED_TYPES else []
+    return [f"{event_type}.{priority}", event_type, *family, f"default.{priority}", "default"]

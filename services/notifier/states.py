@@ -6,6 +6,8 @@ created -> sending -> delivered
               |-> permanent_failure -> dead_lettered (5xx: another try cannot help)
               |-> technical_failure -> dead_lettered (our fault: rendering, a bug)
 test_mode:  created -> sending -> delivered_test (rendered and recorded, nothing sent)
+held:       created -> held (it goes out inside a grouped email, a digest or a pause's release: that
+            email has states of its own; see holding.py)
 """
 
 from enum import StrEnum
@@ -20,11 +22,12 @@ class DeliveryState(StrEnum):
     PERMANENT_FAILURE = "permanent_failure"
     TECHNICAL_FAILURE = "technical_failure"
     DEAD_LETTERED = "dead_lettered"
+    HELD = "held"
 
 
 S = DeliveryState
 TRANSITIONS: dict[DeliveryState, frozenset[DeliveryState]] = {
-    S.CREATED: frozenset({S.SENDING, S.TECHNICAL_FAILURE}),
+    S.CREATED: frozenset({S.SENDING, S.TECHNICAL_FAILURE, S.HELD}),
     S.SENDING: frozenset(
         {S.DELIVERED, S.DELIVERED_TEST, S.TEMPORARY_FAILURE, S.PERMANENT_FAILURE, S.TECHNICAL_FAILURE}
     ),
@@ -34,6 +37,7 @@ TRANSITIONS: dict[DeliveryState, frozenset[DeliveryState]] = {
     S.DELIVERED: frozenset(),
     S.DELIVERED_TEST: frozenset(),
     S.DEAD_LETTERED: frozenset(),
+    S.HELD: frozenset(),
 }
 FINAL = frozenset(state for state, nexts in TRANSITIONS.items() if not nexts)
 """A delivery in one of these states is never emailed again (the idempotency ledger checks this)."""

@@ -9,19 +9,31 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from deploy.local.stack import Ports, Stack
+from services.notifier.bootstrap import NotifierSettings
 
 OFFSET = int(os.environ.get("DRR_E2E_PORT_OFFSET", "0"))
 """Shifts every port, so that two e2e runs on one machine (say, two worktrees) do not collide."""
 TEST_PORTS = Ports(*(port + OFFSET for port in (19092, 19093, 18001, 18002, 18003, 18004, 18025)))
 
 
+def quick_policy(folder: Path) -> dict[str, str]:
+    """The shipped policy.yaml, except that normal alerts settle for 2 s (not minutes) before their
+    grouped email goes, and held batches are checked every second: tests need not wait."""
+    policy = yaml.safe_load(NotifierSettings().policy_path.read_text())
+    policy["holding"]["settle_seconds"] = 2
+    path = folder / "policy.yaml"
+    path.write_text(yaml.safe_dump(policy))
+    return {"DRR_NOTIFIER_POLICY_PATH": str(path), "DRR_NOTIFIER_ESCALATION_SWEEP_S": "1"}
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Stack]:
-    stack = Stack(
-        tmp_path_factory.mktemp("stack"), TEST_PORTS, {"DRR_LOG_LEVEL": "INFO", "DRR_NOTIFIER_RETRY_MAX_DELAY_S": "1"}
-    )
+    folder = tmp_path_factory.mktemp("stack")
+    env = {"DRR_LOG_LEVEL": "INFO", "DRR_NOTIFIER_RETRY_MAX_DELAY_S": "1", **quick_policy(folder)}
+    stack = Stack(folder, TEST_PORTS, env)
     stack.start()
     try:
         yield stack

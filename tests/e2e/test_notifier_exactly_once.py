@@ -39,16 +39,16 @@ def event(case_id: str, event_type: str, payload: dict[str, Any]) -> dict[str, A
     }
 
 
-def a_case_with_attendances(stack: Stack, n: int) -> str:
-    """A two-person team, then n attended appointments: 2n deliveries."""
+def a_case_with_observations(stack: Stack, n: int) -> str:
+    """A two-person team, then n high-severity observations (sent at once, never held): 2n deliveries."""
     case_id = f"E2E-X-{uuid.uuid4().hex[:10]}"
     team = [
         event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
         event(case_id, "team.member_joined", {"practitioner": MEMBER, "role": "police"}),
     ]
-    attended = {"appointment_type": "supervision", "agency": "probation", "attended_at": "2026-11-25T09:00:00+00:00"}
-    visits = [event(case_id, "appointment.attended", {"appointment_id": f"a-{i}", **attended}) for i in range(n)]
-    assert {a.status_code for a in stack.post_events(team + visits)} == {202}
+    seen = {"trigger_type": "other", "severity": "high", "observed_at": "2026-11-25T09:00:00+00:00"}
+    observations = [event(case_id, "trigger.reported", {**seen, "description": f"Observation {i}"}) for i in range(n)]
+    assert {a.status_code for a in stack.post_events(team + observations)} == {202}
     return case_id
 
 
@@ -69,7 +69,7 @@ def all_arrived(stack: Stack, case_id: str, expected: int, timeout_s: float = 12
 def test_mail_held_back_by_an_smtp_outage_all_arrives_once_the_server_is_back(stack: Stack) -> None:
     stack.stop_service("mailsink")
     try:
-        case_id = a_case_with_attendances(stack, 10)
+        case_id = a_case_with_observations(stack, 10)
         time.sleep(4)  # the outage itself: the notifier retries meanwhile
         assert messages(stack.maildir, case_id) == []
     finally:
@@ -81,7 +81,7 @@ def test_mail_held_back_by_an_smtp_outage_all_arrives_once_the_server_is_back(st
 
 
 def test_a_notifier_killed_mid_stream_loses_nothing_and_repeats_only_what_it_cannot_know(stack: Stack) -> None:
-    case_id = a_case_with_attendances(stack, 60)
+    case_id = a_case_with_observations(stack, 60)
     eventually(lambda: len(messages(stack.maildir, case_id)) >= 10, 120, "the first emails")
     stack.stop_service("notifier", kill=True)
     stack.start_service("notifier")
@@ -100,7 +100,7 @@ def test_a_notifier_killed_mid_stream_loses_nothing_and_repeats_only_what_it_can
 
 
 def test_a_replay_of_the_deliveries_topic_from_offset_zero_sends_nothing_new(stack: Stack) -> None:
-    case_id = a_case_with_attendances(stack, 5)
+    case_id = a_case_with_observations(stack, 5)
     all_arrived(stack, case_id, 10)
     before = settled_count(stack)
     stack.stop_service("notifier")

@@ -1,6 +1,8 @@
 """The notifier agent without a broker: faust's test_context feeds it, a fake mailer answers, and the
 topic sends are recorded (monkeypatched at the Topic class, since the app builds its topics itself)."""
 
+import asyncio
+import json
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -13,6 +15,7 @@ from services.notifier.adapters import PermanentMailError
 from services.notifier.app import build
 from services.notifier.bootstrap import NotifierSettings
 from services.notifier.ledger import EmailLedger
+from services.notifier.states import DeliveryState
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord
 from shared.deliveries import Delivery, Recipient, delivery_id_for
@@ -24,8 +27,11 @@ from tests.unit.notifier.fakes import FakeClock, FakeMailer
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     records: list[tuple[str, dict[str, Any]]] = []
 
-    async def record(self: faust.Topic, **kwargs: Any) -> None:
+    async def record(self: faust.Topic, **kwargs: Any) -> asyncio.Future[None]:
         records.append((self.get_topic_name(), kwargs))
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        acked.set_result(None)  # what a send's second await (the broker's acknowledgement) gives
+        return acked
 
     monkeypatch.setattr(faust.Topic, "send", record)
     return records
@@ -35,7 +41,8 @@ def dead_letters(reason: str) -> float:
     return REGISTRY.get_sample_value("drr_notifier_dead_letters_total", {"reason": reason}) or 0.0
 
 
-def a_delivery() -> Delivery:
+def a_delivery(event_type: str = "risk_assessment.updated") -> Delivery:
+    """High priority by default: sent at once, never held."""
     event_id = uuid4()
     recipient = Recipient(
         practitioner_id="p-1", name="Sam", email="sam@x.example", agency=Agency.POLICE, role=Role.POLICE
@@ -43,7 +50,7 @@ def a_delivery() -> Delivery:
     return Delivery(
         delivery_id=delivery_id_for(event_id, "p-1"),
         event_id=event_id,
-        event_type="appointment.missed",
+        event_type=event_type,
         case_id="C-7",
         occurred_at=datetime(2026, 11, 20, tzinfo=UTC),
         person={"identifiers": [{"type": "pnc", "value": "1"}]},
@@ -120,3 +127,26 @@ async def test_a_delivery_interrupted_mid_send_goes_again_marked_as_a_possible_d
     [message] = mailer.sent
     assert message["headers"]["X-DRR-Possible-Duplicate"] == "yes"
     assert message["message_id"] == f"<{delivery.delivery_id}@drr-notify>"
+
+
+async def test_a_normal_delivery_is_held_durably_before_the_ledger_says_so(
+    sent: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """No email yet: an `add` on the holds topic, then the ledger's `held`, then the audit record."""
+    mailer, delivery = FakeMailer(), a_delivery("appointment.missed")
+    ledger = EmailLedger({}, flushed, FakeClock())
+    await run(mailer, delivery.model_dump_json().encode(), delivery.model_dump_json().encode(), ledger=ledger)
+    assert mailer.sent == []
+    assert [t for t, _ in sent] == [topics.HOLDS, topics.AUDIT]  # the repeat found it held: nothing more
+    add = json.loads(sent[0][1]["value"])
+    assert (add["kind"], add["batch"], add["priority"]) == ("group", "group:C-7:p-1", "normal")
+    assert sent[0][1]["key"] == b"C-7"
+    assert AuditRecord.model_validate_json(sent[1][1]["value"]).kind == AuditKind.EMAIL_HELD
+    assert ledger.state(delivery) == DeliveryState.HELD
+
+
+async def test_a_low_delivery_waits_for_the_recipients_digest(sent: list[tuple[str, dict[str, Any]]]) -> None:
+    await run(FakeMailer(), a_delivery("appointment.attended").model_dump_json().encode())
+    add = json.loads(sent[0][1]["value"])
+    assert (sent[0][0], sent[0][1]["key"], add["batch"]) == (topics.HOLDS, b"p-1", "digest:p-1")
+    assert add["release_at"] == "2026-11-26T07:00:00+00:00"  # the fake clock says 09:00: tomorrow's digest

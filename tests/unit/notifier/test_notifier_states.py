@@ -42,4 +42,4 @@ def test_illegal_transitions_raise(current: DeliveryState, to: DeliveryState) ->
 
 def test_every_state_has_its_transitions_and_the_final_ones_are_the_ends() -> None:
     assert set(TRANSITIONS) == set(DeliveryState)
-    assert FINAL == {S.DELIVERED, S.DELIVERED_TEST, S.DEAD_LETTERED}
+    assert FINAL == {S.DELIVERED, S.DELIVERED_TEST, S.DEAD_LETTERED, S.HELD}

@@ -5,8 +5,9 @@ from uuid import uuid4
 
 import pytest
 
+from services.notifier.holding import RELEASED_TYPES
 from services.notifier.policy import Priority
-from services.notifier.rendering import Email
+from services.notifier.rendering import Email, template_names
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.examples import CLINICAL_EXAMPLE, EXAMPLES
 from shared.payloads import PAYLOADS
@@ -72,10 +73,10 @@ def test_every_event_type_renders_at_every_priority_in_text_and_html(event_type:
 
 def test_every_template_file_is_used_by_some_event_type_and_priority() -> None:
     used: set[str] = set()
-    for event_type in PAYLOADS:
+    for event_type in [*PAYLOADS, *RELEASED_TYPES]:
         for priority in Priority:
             for part in ("txt", "html"):
-                names = [f"{event_type}.{priority}", event_type, f"default.{priority}", "default"]
+                names = template_names(event_type, priority)
                 used.add(RENDERER.env.select_template([f"{n}.{part}.j2" for n in names]).name or "")
     files = {n for n in RENDERER.env.list_templates(extensions=["j2"]) if not n.startswith(("_", "subject"))}
     assert files == used

@@ -1,0 +1,152 @@
+"""The Kafka side of holding alerts back (the rules are in holding.py).
+
+Batches live in the `holds` table, written only by the agent on drr.notifier-holds, keyed like the batch
+(case id for groups and pauses, recipient id for digests), so a batch's writes stay on one partition:
+
+- `hold` puts an `add` command on that topic and waits for the broker; only then does the caller mark the
+  alert held in the ledger (a crash in between redelivers it, and the batch ignores a repeat);
+- a timer reads the injected clock and puts a `release` command for each batch due;
+- the agent turns a released batch into one email through the notifier's own sending path (ledger,
+  state machine, audit), records each alert it carried as sent (or dead-lettered) in that email, and
+  drops the batch. A release cut short is taken again: the same batch gives the same email id.
+"""
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import datetime
+from typing import Any, Protocol
+
+import faust
+
+from services.notifier import metrics
+from services.notifier.clock import Clock
+from services.notifier.escalating import Topic
+from services.notifier.holding import (
+    Holding,
+    HoldKind,
+    Placement,
+    added,
+    is_due,
+    members,
+    merged,
+    paused_key,
+    regrouped,
+    release,
+)
+from services.notifier.holding import (
+    placement as place_for,
+)
+from services.notifier.priorities import Priority
+from services.notifier.states import DeliveryState
+from shared import topics
+from shared.audit_records import AuditKind, delivery_record, record_id_for
+from shared.deliveries import Delivery
+from shared.faust_app import raw_topic
+
+log = logging.getLogger(__name__)
+Send = Callable[[Delivery, Priority], Awaitable[DeliveryState]]
+"""The sending path; returns the email's final state (the recorded one if it was sent before)."""
+OUTCOME_KINDS = {
+    DeliveryState.DELIVERED: AuditKind.EMAIL_SENT,
+    DeliveryState.DELIVERED_TEST: AuditKind.EMAIL_SENT,
+    DeliveryState.DEAD_LETTERED: AuditKind.EMAIL_DEAD_LETTERED,
+}
+
+
+class Pauses(Protocol):
+    def active_until(self, case_id: str, now: datetime) -> datetime | None:
+        """The expiry of the pause in force on the case now, or None."""
+
+
+class NoPauses:
+    def active_until(self, case_id: str, now: datetime) -> datetime | None:
+        return None
+
+
+class Holds:
+    def __init__(
+        self, rule: Holding, clock: Clock, table: MutableMapping[str, Any], topics_: tuple[Topic, Topic], pauses: Pauses
+    ) -> None:
+        self.rule, self.clock, self.table, self.pauses = rule, clock, table, pauses
+        self.commands, self.audit = topics_
+        self.send: Send | None = None
+
+    def placement(self, delivery: Delivery, priority: Priority) -> Placement | None:
+        now = self.clock.now()
+        return place_for(delivery, priority, now, self.rule, self.pauses.active_until(delivery.case_id, now))
+
+    async def hold(self, delivery: Delivery, priority: Priority, place: Placement) -> None:
+        """Durable once this returns: the `add` is on the broker."""
+        command = {"add": delivery.model_dump(mode="json"), "priority": priority.value, "batch": place.batch_key,
+                   "kind": place.kind.value, "route_key": place.route_key,
+                   "release_at": place.release_at.isoformat()}  # fmt: skip
+        await self._command(place.route_key, command, acked=True)
+        metrics.HELD.labels(place.kind.value).inc()
+        record_id = record_id_for(AuditKind.EMAIL_HELD, delivery.delivery_id)
+        record = delivery_record(delivery, AuditKind.EMAIL_HELD, record_id, "notifier", outcome=place.kind.value)
+        await self.audit.send(key=delivery.case_id.encode(), value=record.model_dump_json().encode())
+
+    async def sweep(self) -> None:
+        now = self.clock.now()
+        for key, batch in list(self.table.items()):
+            if is_due(batch, now, self.pauses.active_until(batch["case_id"], now)):
+                await self._command(batch["route_key"], {"release": key, "opened_at": batch["opened_at"]})
+
+    async def on_command(self, command: dict[str, Any]) -> None:
+        if "add" in command:
+            self._add(command)
+        else:
+            await self._release(command["release"], command["opened_at"])
+
+    def _add(self, command: dict[str, Any]) -> None:
+        delivery, priority = Delivery.model_validate(command["add"]), Priority(command["priority"])
+        release_at = datetime.fromisoformat(command["release_at"])
+        place = Placement(HoldKind(command["kind"]), command["batch"], command["route_key"], release_at)
+        batch = self.table.get(place.batch_key)
+        self.table[place.batch_key] = added(batch, place, delivery, priority, self.rule, self.clock.now())
+
+    async def _release(self, key: str, opened_at: str) -> None:
+        batch = self.table.get(key)
+        if batch is None or batch["opened_at"] != opened_at:
+            return  # already released (a repeated command)
+        now = self.clock.now()
+        paused_until = self.pauses.active_until(batch["case_id"], now)
+        if batch["kind"] == HoldKind.GROUP and paused_until is not None:
+            self.table[paused_key(batch)] = merged(self.table.get(paused_key(batch)), regrouped(batch, paused_until))
+            del self.table[key]
+            return
+        email, priority = release(key, batch, now)
+        assert self.send is not None, "set .send before the agents run"
+        outcome = await self.send(email, priority)
+        await self._record_members(batch, email, outcome)
+        del self.table[key]
+        log.info("batch released", extra={"kind": batch["kind"], "alerts": len(batch["items"])})
+
+    async def _record_members(self, batch: dict[str, Any], email: Delivery, outcome: DeliveryState) -> None:
+        """Each alert the email carried, as sent (or given up on) in it."""
+        kind = OUTCOME_KINDS.get(outcome, AuditKind.EMAIL_SENT)
+        for member in members(batch):
+            record_id = record_id_for(kind, member.delivery_id)
+            record = delivery_record(member, kind, record_id, "notifier", outcome=f"in_email:{email.delivery_id}")
+            await self.audit.send(key=member.case_id.encode(), value=record.model_dump_json().encode())
+
+    async def _command(self, route_key: str, command: dict[str, Any], acked: bool = False) -> None:
+        sent = await self.commands.send(key=route_key.encode(), value=json.dumps(command).encode())
+        if acked:
+            await sent
+
+
+def wire_holds(app: faust.App, rule: Holding, clock: Clock, audit: Topic, *, sweep_s: float, pauses: Pauses) -> Holds:
+    """The table, the agent and the sweep timer; set `.send` before starting."""
+    table = app.Table(topics.NOTIFIER_HOLDS_TABLE, partitions=topics.PARTITIONS, key_type=str)
+    commands = raw_topic(app, topics.HOLDS)
+    holds = Holds(rule, clock, table, (commands, audit), pauses)
+
+    @app.agent(commands)
+    async def hold(stream: faust.StreamT[bytes]) -> None:
+        async for raw in stream:
+            await holds.on_command(json.loads(raw))
+
+    app.timer(sweep_s)(holds.sweep)
+    return holds

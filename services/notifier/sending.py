@@ -1,0 +1,78 @@
+"""The one path every email takes, whatever asked for it (a delivery, a released batch, an escalation, a
+reminder): the idempotency ledger, the state machine, the escalation watch, the audit records, and the
+dead-letter topic for what it gives up on (whole, with headers source and error, so an operator can replay)."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from services.notifier import metrics
+from services.notifier.adapters import Mailer
+from services.notifier.clock import Clock
+from services.notifier.delivering import RetryPolicy, deliver, gave_up
+from services.notifier.ledger import EmailLedger, Seen
+from services.notifier.priorities import Priority
+from services.notifier.rendering import Renderer
+from services.notifier.states import DeliveryState
+from shared import topics
+from shared.audit_records import AuditRecord
+from shared.deliveries import Delivery
+
+POSSIBLE_DUPLICATE = {"X-DRR-Possible-Duplicate": "yes"}
+log = logging.getLogger(__name__)
+
+
+class Topic(Protocol):
+    async def send(self, *, key: bytes, value: bytes, headers: Any = None) -> Any: ...
+
+
+@dataclass
+class Sending:
+    ledger: EmailLedger
+    renderer: Renderer
+    mailer: Mailer
+    retry: RetryPolicy
+    clock: Clock
+    delivered: DeliveryState
+    """DELIVERED, or DELIVERED_TEST in test mode."""
+    ack_url: Callable[[Delivery, Priority], str | None]
+    watch: Callable[..., None]
+    """The escalator's: called once an alert was handled, before the final ledger mark (one flush for both)."""
+    audit: Topic
+    dead_letters: Topic
+
+    async def send(self, delivery: Delivery, priority: Priority) -> DeliveryState:
+        """The email's final state (the recorded one if it was handled before: nothing is sent twice)."""
+        seen = self.ledger.seen(delivery)
+        if seen is Seen.DONE:
+            metrics.DUPLICATES.inc()
+            return self.ledger.state(delivery) or self.delivered
+        await self.ledger.mark(delivery, DeliveryState.SENDING)  # durable before the email leaves
+        if seen is Seen.INTERRUPTED:
+            metrics.RESENT_UNCERTAIN.inc()
+        records = await deliver(
+            delivery,
+            lambda: self.renderer.render(delivery, priority, self.ack_url(delivery, priority)),
+            self.mailer,
+            retry=self.retry,
+            clock=self.clock,
+            delivered=self.delivered,
+            headers=POSSIBLE_DUPLICATE if seen is Seen.INTERRUPTED else None,
+        )
+        self.watch(delivery, sent=not gave_up(records))
+        final = DeliveryState.DEAD_LETTERED if gave_up(records) else self.delivered
+        await self.ledger.mark(delivery, final)
+        await self.publish(delivery, records)
+        log.info("delivery handled", extra={"delivery_id": str(delivery.delivery_id), "outcome": records[-1].outcome})
+        return final
+
+    async def publish(self, delivery: Delivery, records: list[AuditRecord]) -> None:
+        key = delivery.case_id.encode()
+        dead = gave_up(records)
+        if dead is not None:  # before the audit record that says it was dead-lettered
+            headers = [("source", topics.DELIVERIES.encode()), ("error", str(dead.outcome).encode())]
+            await self.dead_letters.send(key=key, value=delivery.model_dump_json().encode(), headers=headers)
+        for record in records:
+            await self.audit.send(key=key, value=record.model_dump_json().encode())
+        metrics.count(delivery.event_type, records)

@@ -1,0 +1,70 @@
+"""Grouping on the real broker and mail sink (the session stack's policy lets normal alerts settle for 2 s):
+two normal alerts for one case within the settle window reach each recipient as one email listing both,
+and the audit trail holds each alert as held, then as sent inside that email."""
+
+import json
+import uuid
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+
+from deploy.local.demo_case import CASE_MANAGER
+from deploy.local.mail import messages, text_of
+from deploy.local.stack import Stack
+from tests.e2e.test_case_history import eventually, mail_to
+from tests.e2e.test_notifier_exactly_once import MEMBER, event
+
+TEAM = [CASE_MANAGER, MEMBER]
+
+
+def missed(case_id: str, appointment_id: str, day: str) -> dict[str, Any]:
+    payload = {"appointment_id": appointment_id, "appointment_type": "supervision", "agency": "probation",
+               "scheduled_at": f"2026-{day}T09:30:00+00:00"}  # fmt: skip
+    return event(case_id, "appointment.missed", payload)
+
+
+def test_two_normal_alerts_within_the_settle_window_become_one_email_per_recipient(stack: Stack) -> None:
+    case_id = f"E2E-GROUP-{uuid.uuid4().hex[:8]}"
+    answers = stack.post_events(
+        [
+            event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
+            event(case_id, "team.member_joined", {"practitioner": MEMBER, "role": "police"}),
+            missed(case_id, "first-miss", "06-01"),  # months apart: no compliance pattern, just two updates
+            missed(case_id, "second-miss", "11-20"),
+        ]
+    )
+    assert {a.status_code for a in answers} == {202}
+
+    def grouped() -> list[EmailMessage]:
+        found = [m for m in messages(stack.maildir, case_id) if "Updates on this case" in str(m["Subject"])]
+        return found if len(found) >= len(TEAM) else []
+
+    mails = eventually(grouped, 90, "one grouped email per recipient")
+    assert isinstance(mails, list) and len(mails) == len(TEAM)
+    for person in TEAM:
+        [mail] = mail_to(mails, person)
+        assert str(mail["Subject"]).strip() == f"[DRR case {case_id}] Updates on this case: 2 updates (NORMAL)"
+        assert "first-miss" in text_of(mail) and "second-miss" in text_of(mail)
+    assert not [m for m in messages(stack.maildir, case_id) if "Appointment missed" in str(m["Subject"])]
+    assert_each_alert_held_then_sent_in_its_email(stack, case_id, {str(m["X-DRR-Delivery-Id"]) for m in mails})
+
+
+def assert_each_alert_held_then_sent_in_its_email(stack: Stack, case_id: str, emails: set[str]) -> None:
+    headers = {"Authorization": f"Bearer {stack.oversight_token}"}
+
+    def records() -> list[dict[str, Any]]:
+        body = httpx.get(
+            f"{stack.url('audit')}/v1/audit/entries", params={"case_id": case_id, "limit": 1000}, headers=headers
+        ).json()
+        found = [json.loads(e["leaf"]) for e in body["entries"]]
+        sent_in = [r for r in found if r["kind"] == "email.sent" and str(r["outcome"]).startswith("in_email:")]
+        return found if len(sent_in) >= 2 * len(TEAM) else []
+
+    found = eventually(records, 90, "the audit records of the grouped alerts")
+    assert isinstance(found, list)
+    held = {(r["event_id"], r["recipient_id"]) for r in found if r["kind"] == "email.held"}
+    sent_in = {(r["event_id"], r["recipient_id"]): r["outcome"] for r in found if r["kind"] == "email.sent"
+               and str(r["outcome"]).startswith("in_email:")}  # fmt: skip
+    assert len(held) == 2 * len(TEAM) and set(sent_in) == held
+    assert {outcome.removeprefix("in_email:") for outcome in sent_in.values()} == emails
