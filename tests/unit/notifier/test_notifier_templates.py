@@ -72,7 +72,7 @@ def test_every_event_type_renders_at_every_priority_in_text_and_html(event_type:
 
 def test_every_template_file_is_used_by_some_event_type_and_priority() -> None:
     used: set[str] = set()
-    for event_type in PAYLOADS:
+    for event_type in RENDERER.guidance.events:  # the catalogue and the notifier's own (escalation, reminders...)
         for priority in Priority:
             for part in ("txt", "html"):
                 names = [f"{event_type}.{priority}", event_type, f"default.{priority}", "default"]
