@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 from services.notifier.app import build
 from services.notifier.bootstrap import NotifierSettings
+from services.notifier.clock import OffsetClock
 from shared.faust_app import run_worker
 
 settings = NotifierSettings()
-run_worker(build(settings), "notifier", settings.log_level)
+clock = OffsetClock(timedelta(seconds=settings.clock_offset_s)) if settings.clock_offset_s else None
+run_worker(build(settings, clock=clock), "notifier", settings.log_level)

@@ -9,7 +9,7 @@ only. Refusals are 4xx with a machine-readable reason, never a 500.
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import faust
@@ -105,3 +105,16 @@ def record_ack(acks: Any, ack: dict[str, Any]) -> AuditRecord | None:
         field_digests={"comment": digest(comment)} if comment else {},
         outcome="acknowledged",
     )
+
+
+def action_link(settings: NotifierSettings, clock: Clock) -> Callable[[str, Delivery, date], str]:
+    """Links acknowledging one panel action for the email's recipient (the id is the action's, not the
+    delivery's), valid until `ack_ttl_s` after the later of now and the action's due date."""
+    secret, ttl = settings.ack_secret.get_secret_value().encode(), timedelta(seconds=settings.ack_ttl_s)
+
+    def link(ack_id: str, delivery: Delivery, due: date) -> str:
+        start = max(clock.now(), datetime.combine(due, time(), tzinfo=UTC))
+        claim = claim_for(ack_id, delivery.case_id, delivery.recipient.practitioner_id, start, ttl)
+        return f"{settings.public_url.rstrip('/')}/v1/ack/{sign(secret, claim)}"
+
+    return link

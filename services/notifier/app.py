@@ -15,7 +15,7 @@ import logging
 import faust
 
 from services.notifier import metrics
-from services.notifier.acknowledging import wire_acks
+from services.notifier.acknowledging import action_link, wire_acks
 from services.notifier.adapters import Mailer
 from services.notifier.bootstrap import NotifierSettings, mailer_for
 from services.notifier.clock import Clock, SystemClock
@@ -50,7 +50,8 @@ def build(
     deliveries, audit = raw_topic(app, topics.DELIVERIES), raw_topic(app, topics.AUDIT)
     dead_letters = raw_topic(app, topics.DEAD_LETTERS)
     send_with = mailer or mailer_for(settings)
-    renderer = Renderer(settings.templates_dir, load_guidance(settings.templates_dir / "guidance.yaml"))
+    guidance = load_guidance(settings.templates_dir / "guidance.yaml")
+    renderer = Renderer(settings.templates_dir, guidance, action_link(settings, time))
     policy = load_policy(settings.policy_path)
     # no value_type: faust would restore values with `dict.from_data` (which does not exist); plain JSON
     table = app.Table(topics.NOTIFIER_EMAILS_TABLE, partitions=topics.PARTITIONS, key_type=str)

@@ -54,6 +54,9 @@ class NotifierSettings(FaustSettings):
     """Seconds in one of policy.yaml's escalation minutes (tests set 1 to run minutes as seconds)."""
     escalation_sweep_s: float = Field(5.0, gt=0)
     """How often pending escalations are checked against the clock."""
+    clock_offset_s: float = 0.0
+    """Moves the notifier's clock (every schedule, link expiry, retry age) by this many seconds; for
+    end-to-end tests and drills only, never in production."""
 
     @model_validator(mode="after")
     def _one_tls_mode(self) -> Self:

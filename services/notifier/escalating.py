@@ -13,11 +13,12 @@ entry already moved on; a step cut short by a crash is taken again and the ledge
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from datetime import datetime
 from typing import Any, Protocol
 
 import faust
 
-from services.notifier import ownership
+from services.notifier import ownership, panel_actions
 from services.notifier.clock import Clock
 from services.notifier.escalation import (
     Escalation,
@@ -121,6 +122,8 @@ class Escalator:
     def following(self, entry: dict[str, Any]) -> dict[str, Any] | None:
         if entry.get("kind") == "ownership":
             return ownership.next_reminder(entry, self.owners)
+        if entry.get("kind") == panel_actions.KIND:
+            return panel_actions.next_step(entry)
         return next_step(entry, self.policy)
 
     def resolved(self, entry: dict[str, Any]) -> bool:
@@ -128,14 +131,17 @@ class Escalator:
         its own link), acknowledged."""
         if entry.get("kind") == "ownership":
             return self.team(entry["case_id"]).case_manager is not None
+        if entry.get("kind") == panel_actions.KIND:
+            return panel_actions.acknowledged(entry, self.acks)
         return any(i in self.acks for i in (*entry["deliveries"], *entry.get("escalations", [])))
 
     async def take_step(self, entry: dict[str, Any]) -> list[str]:
         """Alert this step's level; returns the escalation delivery ids."""
         sent = []
         assert self.send is not None, "start(send) before the agents run"
+        priority = Priority.HIGH if entry.get("kind") == panel_actions.KIND else Priority.CRITICAL
         for recipient, delivery in self.step_deliveries(entry):
-            await self.send(delivery, Priority.CRITICAL)
+            await self.send(delivery, priority)
             sent.append(str(delivery.delivery_id))
             record_id = record_id_for(AuditKind.ESCALATED, delivery.delivery_id)
             step = f"{entry.get('kind', 'alert')}_step_{entry['step']}_{recipient.practitioner_id}"
@@ -150,7 +156,17 @@ class Escalator:
         if entry.get("kind") == "ownership":
             people = ownership.owner_targets(entry, self.policy, team)
             return [(r, ownership.ownership_delivery(entry, r, now)) for r in people]
+        if entry.get("kind") == panel_actions.KIND:
+            return self.panel_step(entry, team, now)
         return [(r, escalation_delivery(entry, r, now)) for r in targets(entry, self.policy, team)]
+
+    def panel_step(self, entry: dict[str, Any], team: CaseTeam, now: datetime) -> list[tuple[Recipient, Delivery]]:
+        """The owner (if still on the team) at the owner step; the chair, else the duty manager, after."""
+        if entry["step"] == panel_actions.OWNER_STEP:
+            people = [o for o in [panel_actions.owner_on_team(entry, team)] if o is not None]
+        else:
+            people = ownership.owner_targets(entry, self.policy, team)
+        return [(r, panel_actions.step_delivery(entry, r, now)) for r in people]
 
 
 def wire_escalation(

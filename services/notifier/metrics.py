@@ -10,6 +10,7 @@ FAILED = Counter("drr_notifier_send_failures", "Failed send attempts", ["outcome
 DEAD_LETTERS = Counter("drr_notifier_dead_letters", "Deliveries given up on and dead-lettered", ["reason"])
 TRANSITIONS = Counter("drr_notifier_transitions", "Delivery state machine transitions", ["state"])
 DUPLICATES = Counter("drr_notifier_duplicates_skipped", "Deliveries already emailed, seen again (redelivery, replay)")
+CASE_EVENTS = Counter("drr_notifier_case_events", "drr.events consumed by the notifier's own case-events consumer")
 ACKS = Counter("drr_notifier_acknowledgements", "Alerts acknowledged through their link (first time each)")
 HELD = Counter("drr_notifier_alerts_held", "Alerts held back for a grouped email, a digest or a pause's end", ["kind"])
 RESENT_UNCERTAIN = Counter(

@@ -8,6 +8,7 @@ from typing import Any
 
 import faust
 
+from services.notifier import metrics, panel_actions
 from services.notifier.clock import Clock
 from services.notifier.compliance import MissedAppointments, compliance_delivery, fold, recipients
 from services.notifier.escalating import Escalator
@@ -39,8 +40,8 @@ class PatternWatcher:
 
 
 def wire_case_events(app: faust.App, policy: Policy, clock: Clock, escalator: Escalator) -> PatternWatcher:
-    """One consumer of drr.events (the notifier's own group): teams first, then ownership, patterns and
-    reminders (these on the escalation sweep and its command topic)."""
+    """One consumer of drr.events (the notifier's own group): teams first, then ownership, patterns,
+    reminders and panel actions (these on the escalation sweep and its command topic)."""
     state = app.Table(topics.NOTIFIER_COMPLIANCE_TABLE, partitions=topics.PARTITIONS, key_type=str)
     watcher = PatternWatcher(policy.missed_appointments, clock, state, escalator)
     reminders = app.Table(topics.NOTIFIER_REMINDERS_TABLE, partitions=topics.PARTITIONS, key_type=str)
@@ -58,5 +59,21 @@ def wire_case_events(app: faust.App, policy: Policy, clock: Clock, escalator: Es
             await escalator.check_owner(event)
             await watcher.on_event(event)
             reminding.on_event(event)
+            follow_panel_actions(escalator, event, policy)
+            metrics.CASE_EVENTS.inc()
 
     return watcher
+
+
+def follow_panel_actions(escalator: Escalator, event: Envelope, policy: Policy) -> None:
+    """After the team fold: a panel decision's actions become pending follow-ups (kept if already there,
+    so a redelivered decision does not restart them); a closed case's are dropped."""
+    if event.event_type == "case.closed":
+        for key in panel_actions.of_case(escalator.pending, event.case_id):
+            del escalator.pending[key]
+        return
+    team = escalator.team(event.case_id)
+    found = panel_actions.entries(event, team, policy.panel_actions, policy.reminders.at_hour_utc)
+    for key, entry in found.items():
+        if key not in escalator.pending:
+            escalator.pending[key] = entry

@@ -10,6 +10,7 @@ from services.notifier.compliance import MissedAppointments
 from services.notifier.escalation import Escalation
 from services.notifier.holding import Holding
 from services.notifier.ownership import Ownership
+from services.notifier.panel_actions import PanelActions
 from services.notifier.priorities import IMMEDIATE as IMMEDIATE
 from services.notifier.priorities import Priority as Priority
 from services.notifier.reminders import Reminders
@@ -27,6 +28,7 @@ class Policy(BaseModel):
     ownership: Ownership = Ownership()
     reminders: Reminders = Reminders()
     holding: Holding = Holding()
+    panel_actions: PanelActions = PanelActions()
 
     def model_post_init(self, _: object) -> None:
         unknown = set(self.priorities) - set(PAYLOADS)

@@ -7,13 +7,16 @@ Template lookup, most specific first: `{event_type}.{priority}`, `{event_type}`,
 `updates`, each alert laid out as it would be alone. Python only prepares values; the files lay them out.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from services.notifier.formatting import fields, person_lines, when, words
+from services.notifier import panel_actions
+from services.notifier.formatting import fields, person_lines, value_text, when, words
 from services.notifier.guidance import Guidance
 from services.notifier.holding import RELEASED_TYPES
 from services.notifier.policy import IMMEDIATE, Priority
@@ -28,9 +31,13 @@ class Email:
     html: str
 
 
+ActionLink = Callable[[str, Delivery, date], str]
+"""(acknowledgement id, delivery, action due date) -> a signed link for the delivery's recipient."""
+
+
 class Renderer:
-    def __init__(self, templates_dir: Path, guidance: Guidance) -> None:
-        self.guidance = guidance
+    def __init__(self, templates_dir: Path, guidance: Guidance, action_link: ActionLink | None = None) -> None:
+        self.guidance, self.action_link = guidance, action_link
         self.env = Environment(
             loader=FileSystemLoader(templates_dir),
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
@@ -75,9 +82,18 @@ class Renderer:
             "fields": fields(d.payload),
             "withheld": d.fields_withheld,
             "withheld_notice": d.withheld_notice or "Some information was withheld: ask the case manager.",
-            "ack_url": ack_url,
+            "ack_url": None if d.event_type == panel_actions.OVERDUE else ack_url,  # its action link only
+            "own_actions": self.own_actions(d),
             "items": [self.item(x) for x in d.payload["items"]] if d.event_type in RELEASED_TYPES else [],
         }
+
+    def own_actions(self, d: Delivery) -> list[dict[str, str | None]]:
+        """The recipient's own panel actions, each with its acknowledgement link (if links are wired)."""
+        link = self.action_link
+        return [
+            {"text": value_text("action", a), "url": link(ack, d, date.fromisoformat(a["due_date"])) if link else None}
+            for a, ack in panel_actions.own_actions(d)
+        ]
 
     def item(self, held: dict[str, Any]) -> dict[str, Any]:
         """One alert of a released batch, as its own email would have shown it."""

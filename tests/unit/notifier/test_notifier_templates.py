@@ -5,7 +5,6 @@ from uuid import uuid4
 
 import pytest
 
-from services.notifier.holding import RELEASED_TYPES
 from services.notifier.policy import Priority
 from services.notifier.rendering import Email, template_names
 from shared.deliveries import Delivery, Recipient, delivery_id_for
@@ -73,7 +72,7 @@ def test_every_event_type_renders_at_every_priority_in_text_and_html(event_type:
 
 def test_every_template_file_is_used_by_some_event_type_and_priority() -> None:
     used: set[str] = set()
-    for event_type in [*PAYLOADS, *RELEASED_TYPES]:
+    for event_type in RENDERER.guidance.events:  # the catalogue and the notifier's own (escalation, held...)
         for priority in Priority:
             for part in ("txt", "html"):
                 names = template_names(event_type, priority)
