@@ -61,7 +61,8 @@ def delivery(n: int) -> Delivery:
         practitioner_id=f"p-{n % 50}", name="Bench Manager", email="bench@probation.example",
         agency=Agency.PROBATION, role=Role.CASE_MANAGER,
     )  # fmt: skip
-    payload = {"trigger_type": "community_rejection", "severity": "medium", "observed_at": "2026-11-01T10:00:00Z"}
+    # high: sent at once (a normal one would be held for its grouped email)
+    payload = {"trigger_type": "community_rejection", "severity": "high", "observed_at": "2026-11-01T10:00:00Z"}
     return Delivery(
         delivery_id=delivery_id_for(event_id, recipient.practitioner_id), event_id=event_id,
         event_type="trigger.reported", case_id=f"BENCH-{n % 200:05d}", occurred_at=datetime.now(UTC),
