@@ -1,17 +1,23 @@
-"""Grouping on the real broker and mail sink (the session stack's policy lets normal alerts settle for 2 s):
-two normal alerts for one case within the settle window reach each recipient as one email listing both,
-and the audit trail holds each alert as held, then as sent inside that email."""
+"""Grouping and digests on the real broker and mail sink (the session stack's policy lets normal alerts
+settle for 2 s): two normal alerts for one case within the settle window reach each recipient as one email
+listing both, and the audit trail holds each alert as held, then as sent inside that email; a low alert
+waits for the recipient's daily digest (seen with the notifier's clock moved past the digest hour)."""
 
 import json
+import re
 import uuid
+from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
+import yaml
 
 from deploy.local.demo_case import CASE_MANAGER
 from deploy.local.mail import messages, text_of
 from deploy.local.stack import Stack
+from services.notifier.bootstrap import NotifierSettings
+from tests.e2e.clock_shift import notifier_clock_at
 from tests.e2e.test_case_history import eventually, mail_to
 from tests.e2e.test_notifier_exactly_once import MEMBER, event
 
@@ -68,3 +74,41 @@ def assert_each_alert_held_then_sent_in_its_email(stack: Stack, case_id: str, em
                and str(r["outcome"]).startswith("in_email:")}  # fmt: skip
     assert len(held) == 2 * len(TEAM) and set(sent_in) == held
     assert {outcome.removeprefix("in_email:") for outcome in sent_in.values()} == emails
+
+
+def held(stack: Stack, kind: str) -> float:
+    text = httpx.get(f"{stack.url('notifier')}/metrics").text
+    found = re.search(rf'^drr_notifier_alerts_held_total{{kind="{kind}"}} (\S+)$', text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_low_alerts_wait_for_each_recipients_daily_digest(stack: Stack) -> None:
+    """Recipients of their own (a digest is per recipient, across cases): one attended appointment is held,
+    then goes in each recipient's digest once the notifier's clock passes the next digest hour."""
+    case_id, tag = f"E2E-DIGEST-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:6]
+    manager = {**CASE_MANAGER, "id": f"p-digest-cm-{tag}", "email": f"cm.{tag}@probation.example.org"}
+    member = {**MEMBER, "id": f"p-digest-m-{tag}", "email": f"m.{tag}@police.example.org"}
+    attended = {"appointment_id": "visit-1", "appointment_type": "supervision", "agency": "probation",
+                "attended_at": "2026-11-25T09:00:00+00:00"}  # fmt: skip
+    before = held(stack, "digest")
+    answers = stack.post_events(
+        [
+            event(case_id, "case_manager.assigned", {"practitioner": manager}),
+            event(case_id, "team.member_joined", {"practitioner": member, "role": "police"}),
+            event(case_id, "appointment.attended", attended),
+        ]
+    )
+    assert {a.status_code for a in answers} == {202}
+    eventually(lambda: held(stack, "digest") >= before + 2, 60, "both alerts held for the digest")
+    assert messages(stack.maildir, case_id) == []
+
+    hour = yaml.safe_load(NotifierSettings().policy_path.read_text())["holding"]["digest_hour_utc"]  # kept by tests
+    tomorrow = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(hour), tzinfo=UTC)
+    with notifier_clock_at(stack, tomorrow + timedelta(minutes=30)):
+        eventually(lambda: len(messages(stack.maildir, case_id)) >= 2, 90, "a digest for each recipient")
+    mails = messages(stack.maildir, case_id)
+    assert sorted(str(m["To"]) for m in mails) == sorted(str(p["email"]) for p in (manager, member))
+    for mail in mails:
+        subject = str(mail["Subject"]).strip()
+        assert subject == f"[DRR case {case_id}] Your daily digest of low-priority updates: 1 update (LOW)"
+        assert "visit-1" in text_of(mail)
