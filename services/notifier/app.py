@@ -22,6 +22,7 @@ from services.notifier.escalating import wire_escalation
 from services.notifier.guidance import load_guidance
 from services.notifier.ledger import EmailLedger, Seen
 from services.notifier.patterns import wire_case_events
+from services.notifier.pausing import wire_pauses
 from services.notifier.policy import Priority, load_policy
 from services.notifier.rendering import Renderer
 from services.notifier.states import DeliveryState
@@ -66,7 +67,8 @@ def build(
         sweep_s=settings.escalation_sweep_s,
         owners=policy.ownership,
     )
-    wire_case_events(app, policy, time, escalator)
+    pauses = wire_pauses(app, policy.pauses, time, escalator)  # pauses.active_until(case_id, now)
+    wire_case_events(app, policy, time, escalator, pauses)
     delivered = DeliveryState.DELIVERED_TEST if settings.delivery_mode == "test" else DeliveryState.DELIVERED
 
     async def publish(delivery: Delivery, records: list[AuditRecord]) -> None:

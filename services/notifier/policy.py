@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from services.notifier.compliance import MissedAppointments
 from services.notifier.escalation import Escalation
 from services.notifier.ownership import Ownership
+from services.notifier.pauses import Pauses
 from services.notifier.reminders import Reminders
 from shared.payloads import PAYLOADS, Severity
 
@@ -34,6 +35,7 @@ class Policy(BaseModel):
     missed_appointments: MissedAppointments = MissedAppointments()
     ownership: Ownership = Ownership()
     reminders: Reminders = Reminders()
+    pauses: Pauses = Pauses()
 
     def model_post_init(self, _: object) -> None:
         unknown = set(self.priorities) - set(PAYLOADS)

@@ -74,4 +74,5 @@ class Renderer:
             "withheld": d.fields_withheld,
             "withheld_notice": d.withheld_notice or "Some information was withheld: ask the case manager.",
             "ack_url": ack_url,
+            "until": when(d.payload["expires_at"]) if "expires_at" in d.payload else None,  # a pause's end
         }
