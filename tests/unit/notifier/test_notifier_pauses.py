@@ -6,9 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.notifier.bootstrap import HERE
 from services.notifier.pauses import EXPIRING, NEVER_HELD, Pauses, active_until, fold, owner_recipient, reminder_due
 from services.notifier.pausing import Pausing
-from services.notifier.policy import Priority
+from services.notifier.policy import Priority, load_policy
 from shared.events import Envelope, parse_event
 from shared.roles import Role
 from shared.team import CaseTeam
@@ -73,6 +74,12 @@ def test_the_owner_is_reminded_with_their_team_role_or_their_agency_role() -> No
     assert owner_recipient(state, CaseTeam()).role is Role.PROBATION
     manager = CaseTeam.model_validate({"case_manager": OWNER})
     assert owner_recipient(state, manager).role is Role.CASE_MANAGER
+
+
+def test_the_shipped_policy_reminds_a_day_ahead_and_sends_a_pause_at_once() -> None:
+    policy = load_policy(HERE / "policy.yaml")
+    assert policy.pauses == Pauses(remind_before_hours=24)
+    assert policy.priority_of("alerts.paused", {}) is Priority.HIGH
 
 
 def test_pause_deliveries_are_never_held() -> None:
