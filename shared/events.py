@@ -8,7 +8,16 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Union
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, create_model, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
 
 from shared.payloads import PAYLOADS, Payload
 from shared.roles import Agency
@@ -53,6 +62,14 @@ class Envelope(BaseModel):
     @classmethod
     def _store_as_utc(cls, value: datetime) -> datetime:
         return value.astimezone(UTC)
+
+    @field_validator("payload")
+    @classmethod
+    def _payload_fits_the_event_time(cls, value: Payload, info: ValidationInfo) -> Payload:
+        occurred_at = info.data.get("occurred_at")
+        if occurred_at is not None:  # else occurred_at itself is reported invalid
+            value.check_timing(occurred_at)
+        return value
 
 
 def _typed_envelope(event_type: str, payload: type[Payload]) -> type[Envelope]:

@@ -101,4 +101,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "corrected_event_id": "5b0e6a3c-6f1e-4a8e-9a38-1a2b3c4d5e6f",
         "summary": "The appointment was on Tuesday, not Monday; a corrected event follows.",
     },
+    "alerts.paused": {
+        "owner": PRACTITIONER,
+        "reason": "Case hand-over between probation offices this week; the new officer reviews every alert.",
+        "expires_at": "2026-12-02T17:00:00+00:00",
+        "pause_id": "pause-2026-11-25",
+    },
+    "alerts.resumed": {"reason": "Hand-over complete."},
 }

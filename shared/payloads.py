@@ -1,10 +1,11 @@
 """Payload models, one per event type; every field names its sensitivity class (see sensitivity.py)."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic_core import PydanticCustomError
 
 from shared.roles import Agency, Role
 from shared.sensitivity import Sensitivity, classed
@@ -15,6 +16,10 @@ CLINICAL, INTELLIGENCE = Sensitivity.CLINICAL, Sensitivity.INTELLIGENCE
 
 class Payload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def check_timing(self, occurred_at: datetime) -> None:
+        """Called by the envelope: a payload whose times must fit the event's own (a pause's expiry) raises
+        a PydanticCustomError with a machine-readable type; most payloads have nothing to check."""
 
 
 class Practitioner(BaseModel):
@@ -212,6 +217,38 @@ class EventCorrected(Payload):
     """What changed, in words that carry no clinical or intelligence detail."""
 
 
+MAX_PAUSE = timedelta(days=30)
+"""The longest a case's alerts may be paused: a longer silence needs a new, deliberate pause."""
+
+
+class AlertsPaused(Payload):
+    """A case-level pause: non-critical alerts for the case are held back until `expires_at` (critical ones
+    still go out), and `owner` answers for it and is reminded before it ends. A new pause replaces the one
+    before; `alerts.resumed` or `case.closed` lifts it. `reason` is operational free text read by the case
+    manager and the panel chair ("team hand-over this week"): it must carry no clinical, risk or
+    intelligence detail."""
+
+    owner: Practitioner = classed(IDENTITY)
+    reason: str = classed(OPERATIONAL, min_length=1, max_length=500)
+    expires_at: AwareDatetime = classed(OPERATIONAL)
+    pause_id: str | None = classed(OPERATIONAL, default=None, min_length=1, max_length=100)
+    """The publisher's own id for the pause; the event id stands in when it is not given."""
+
+    def check_timing(self, occurred_at: datetime) -> None:
+        if self.expires_at <= occurred_at:
+            raise PydanticCustomError("pause_expiry_not_in_future", "expires_at must be after occurred_at")
+        if self.expires_at - occurred_at > MAX_PAUSE:
+            message = "expires_at must be at most {days} days after occurred_at"
+            raise PydanticCustomError("pause_too_long", message, {"days": MAX_PAUSE.days})
+
+
+class AlertsResumed(Payload):
+    """The case's pause is lifted before its expiry: held alerts go out and new ones go at once."""
+
+    reason: str = classed(OPERATIONAL, min_length=1, max_length=500)
+    """Operational free text, like a pause's reason: no clinical, risk or intelligence detail."""
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     "case.opened": CaseOpened,
     "case_manager.assigned": CaseManagerAssigned,
@@ -231,6 +268,8 @@ PAYLOADS: dict[str, type[Payload]] = {
     "case.access_restricted": CaseAccessRestricted,
     "event.retracted": EventRetracted,
     "event.corrected": EventCorrected,
+    "alerts.paused": AlertsPaused,
+    "alerts.resumed": AlertsResumed,
 }
 """The event catalogue: event type -> payload model. Names are `noun.past_participle`."""
 
@@ -242,3 +281,7 @@ CASE_STATE_EVENTS = frozenset({"sharing_agreement.updated", "case.access_restric
 
 FOLLOW_UP_EVENTS: dict[str, str] = {"event.retracted": "retracted_event_id", "event.corrected": "corrected_event_id"}
 """Follow-ups to an earlier event -> the payload field naming it: they go to its recipients only."""
+
+PAUSE_EVENTS = frozenset({"alerts.paused", "alerts.resumed"})
+"""Events that change whether a case's non-critical alerts are held back (the notifier folds them); told
+to the case manager and the panel chair, and never themselves held back by a pause."""

@@ -47,6 +47,9 @@ HOLDS = "drr.notifier-holds"
 recipient id (notifier -> notifier)."""
 NOTIFIER_HOLDS_TABLE = "holds"
 NOTIFIER_HOLDS_CHANGELOG = f"{NOTIFIER_APP_ID}-{NOTIFIER_HOLDS_TABLE}-changelog"
+NOTIFIER_PAUSES_TABLE = "pauses"
+NOTIFIER_PAUSES_CHANGELOG = f"{NOTIFIER_APP_ID}-{NOTIFIER_PAUSES_TABLE}-changelog"
+"""The notifier's case-level alert pauses by case id (owner, reason digest, expiry, reminder state)."""
 
 PARTITIONS = 4
 
@@ -74,6 +77,7 @@ ALL: dict[str, int] = {
     NOTIFIER_REMINDERS_CHANGELOG: PARTITIONS,
     HOLDS: PARTITIONS,
     NOTIFIER_HOLDS_CHANGELOG: PARTITIONS,
+    NOTIFIER_PAUSES_CHANGELOG: PARTITIONS,
     faust_leader_topic(ROUTER_APP_ID): 1,
     faust_leader_topic(NOTIFIER_APP_ID): 1,
 }
@@ -91,5 +95,6 @@ COMPACTED = frozenset(
         NOTIFIER_COMPLIANCE_CHANGELOG,
         NOTIFIER_REMINDERS_CHANGELOG,
         NOTIFIER_HOLDS_CHANGELOG,
+        NOTIFIER_PAUSES_CHANGELOG,
     }
 )

@@ -20,6 +20,8 @@ OBSERVATIONS = (
     "discharge.reported",
 )
 """What any team agency may report about a person it works with."""
+PAUSES = ("alerts.paused", "alerts.resumed")
+"""Holding back (and lifting the hold on) a case's non-critical alerts: the case owner and the panel."""
 CASE_OWNERSHIP = (
     "case.opened",
     "case_manager.assigned",
@@ -34,7 +36,7 @@ CORRECTIONS = ("event.*",)
 
 DEFAULT_PERMISSIONS: dict[Agency, tuple[str, ...]] = {
     Agency.PRISON: ("release.*", *OBSERVATIONS, *CORRECTIONS),
-    Agency.PROBATION: (*CASE_OWNERSHIP, *OBSERVATIONS, *CORRECTIONS),
+    Agency.PROBATION: (*CASE_OWNERSHIP, *OBSERVATIONS, *CORRECTIONS, *PAUSES),
     Agency.POLICE: (*OBSERVATIONS, *CORRECTIONS),
     Agency.MENTAL_HEALTH: (*OBSERVATIONS, *CORRECTIONS, "sharing_agreement.updated"),  # records clinical consent
     Agency.SOCIAL_CARE: (*OBSERVATIONS, *CORRECTIONS),
@@ -42,7 +44,7 @@ DEFAULT_PERMISSIONS: dict[Agency, tuple[str, ...]] = {
     Agency.COMMUNITY: (*OBSERVATIONS, *CORRECTIONS),
     Agency.FAMILY_SUPPORT: (*OBSERVATIONS, *CORRECTIONS),
     Agency.EXIT_PROGRAMME: (*OBSERVATIONS, *CORRECTIONS),
-    Agency.PANEL: ("panel.decision", *CORRECTIONS),
+    Agency.PANEL: ("panel.decision", *CORRECTIONS, *PAUSES),
 }
 
 

@@ -22,9 +22,10 @@ from services.notifier.clock import Clock, SystemClock
 from services.notifier.delivering import RetryPolicy
 from services.notifier.escalating import wire_escalation
 from services.notifier.guidance import load_guidance
-from services.notifier.holds import NoPauses, wire_holds
+from services.notifier.holds import wire_holds
 from services.notifier.ledger import EmailLedger, Seen
 from services.notifier.patterns import wire_case_events
+from services.notifier.pausing import wire_pauses
 from services.notifier.policy import load_policy
 from services.notifier.rendering import Renderer
 from services.notifier.sending import Sending
@@ -69,8 +70,9 @@ def build(
         sweep_s=settings.escalation_sweep_s,
         owners=policy.ownership,
     )
-    wire_case_events(app, policy, time, escalator)
-    holds = wire_holds(app, policy.holding, time, audit, sweep_s=settings.escalation_sweep_s, pauses=NoPauses())
+    pauses = wire_pauses(app, policy.pauses, time, escalator)
+    wire_case_events(app, policy, time, escalator, pauses)
+    holds = wire_holds(app, policy.holding, time, audit, sweep_s=settings.escalation_sweep_s, pauses=pauses)
     delivered = DeliveryState.DELIVERED_TEST if settings.delivery_mode == "test" else DeliveryState.DELIVERED
     sending = Sending(
         ledger, renderer, send_with, retry, time, delivered, ack_url, escalator.watch, audit, dead_letters

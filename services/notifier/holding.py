@@ -20,6 +20,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.notifier.pauses import NEVER_HELD
 from services.notifier.priorities import Priority
 from shared.deliveries import Delivery, Recipient
 
@@ -64,9 +65,10 @@ class Placement:
 def placement(
     delivery: Delivery, priority: Priority, now: datetime, rule: Holding, paused_until: datetime | None
 ) -> Placement | None:
-    """None: send now. A released batch is never held again (an operator's replay of a dead letter)."""
+    """None: send now. A released batch is never held again (an operator's replay of a dead letter), nor
+    is the news of a pause itself (who paused, until when; and that it was lifted)."""
     case_id, recipient = delivery.case_id, delivery.recipient.practitioner_id
-    if delivery.event_type in RELEASED_TYPES or priority is Priority.CRITICAL:
+    if delivery.event_type in RELEASED_TYPES | NEVER_HELD or priority is Priority.CRITICAL:
         return None
     if paused_until is not None:
         return Placement(HoldKind.PAUSED, f"paused:{case_id}:{recipient}", case_id, paused_until)

@@ -12,6 +12,7 @@ from services.notifier import metrics, panel_actions
 from services.notifier.clock import Clock
 from services.notifier.compliance import MissedAppointments, compliance_delivery, fold, recipients
 from services.notifier.escalating import Escalator
+from services.notifier.pausing import Pausing
 from services.notifier.policy import Policy, Priority
 from services.notifier.reminding import Reminding
 from shared import topics
@@ -39,9 +40,11 @@ class PatternWatcher:
         log.info("compliance pattern", extra={"case_id": event.case_id, "misses": len(pattern)})
 
 
-def wire_case_events(app: faust.App, policy: Policy, clock: Clock, escalator: Escalator) -> PatternWatcher:
+def wire_case_events(
+    app: faust.App, policy: Policy, clock: Clock, escalator: Escalator, pausing: Pausing
+) -> PatternWatcher:
     """One consumer of drr.events (the notifier's own group): teams first, then ownership, patterns,
-    reminders and panel actions (these on the escalation sweep and its command topic)."""
+    reminders, panel actions and pauses (these on the escalation sweep and its command topic)."""
     state = app.Table(topics.NOTIFIER_COMPLIANCE_TABLE, partitions=topics.PARTITIONS, key_type=str)
     watcher = PatternWatcher(policy.missed_appointments, clock, state, escalator)
     reminders = app.Table(topics.NOTIFIER_REMINDERS_TABLE, partitions=topics.PARTITIONS, key_type=str)
@@ -61,6 +64,7 @@ def wire_case_events(app: faust.App, policy: Policy, clock: Clock, escalator: Es
             reminding.on_event(event)
             follow_panel_actions(escalator, event, policy)
             metrics.CASE_EVENTS.inc()
+            pausing.on_event(event)
 
     return watcher
 

@@ -11,6 +11,7 @@ from services.notifier.escalation import Escalation
 from services.notifier.holding import Holding
 from services.notifier.ownership import Ownership
 from services.notifier.panel_actions import PanelActions
+from services.notifier.pauses import Pauses
 from services.notifier.priorities import IMMEDIATE as IMMEDIATE
 from services.notifier.priorities import Priority as Priority
 from services.notifier.reminders import Reminders
@@ -29,6 +30,7 @@ class Policy(BaseModel):
     reminders: Reminders = Reminders()
     holding: Holding = Holding()
     panel_actions: PanelActions = PanelActions()
+    pauses: Pauses = Pauses()
 
     def model_post_init(self, _: object) -> None:
         unknown = set(self.priorities) - set(PAYLOADS)

@@ -35,6 +35,8 @@ class Reminding:
 
     async def on_command(self, command: dict[str, Any]) -> None:
         """Take one reminder if it is still pending (a repeated command finds it taken)."""
+        if "reminder" not in command:
+            return  # another schedule's command on the shared topic (pausing.py)
         case_id, kind, days_before = command["case_id"], command["reminder"], command["days_before"]
         state = self.table.get(case_id) or {}
         if days_before not in (state.get(kind) or {}).get("pending", []):

@@ -85,6 +85,7 @@ class Renderer:
             "ack_url": None if d.event_type == panel_actions.OVERDUE else ack_url,  # its action link only
             "own_actions": self.own_actions(d),
             "items": [self.item(x) for x in d.payload["items"]] if d.event_type in RELEASED_TYPES else [],
+            "until": when(d.payload["expires_at"]) if "expires_at" in d.payload else None,  # a pause's end
         }
 
     def own_actions(self, d: Delivery) -> list[dict[str, str | None]]:

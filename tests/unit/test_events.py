@@ -113,3 +113,38 @@ def test_every_event_type_has_an_example_that_validates() -> None:
     assert set(EXAMPLES) == set(PAYLOADS)
     for event_type, example in EXAMPLES.items():
         PAYLOADS[event_type].model_validate(example)
+
+
+def _pause(expires_at: str, occurred_at: str = "2026-11-25T09:00:00+00:00") -> dict[str, object]:
+    owner = {"id": "p-1", "name": "Dana Ortiz", "email": "dana@probation.example.org", "agency": "probation"}
+    return {
+        "event_type": "alerts.paused",
+        "occurred_at": occurred_at,
+        "source": {"agency": "probation", "system": "t"},
+        "case_id": "C-1",
+        "person": {"identifiers": [{"type": "pnc", "value": "1"}]},
+        "payload": {"owner": owner, "reason": "Hand-over this week.", "expires_at": expires_at},
+    }
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "error_type"),
+    [
+        ("2026-11-25T08:59:00+00:00", "pause_expiry_not_in_future"),
+        ("2026-11-25T09:00:00+00:00", "pause_expiry_not_in_future"),
+        ("2026-12-25T09:00:01+00:00", "pause_too_long"),
+    ],
+)
+def test_a_pause_must_end_after_it_begins_and_within_the_maximum(expires_at: str, error_type: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_event(_pause(expires_at))
+    assert [e["type"] for e in caught.value.errors()] == [error_type]
+
+
+def test_a_pause_of_exactly_the_maximum_is_accepted_and_owner_reason_and_expiry_are_required() -> None:
+    assert parse_event(_pause("2026-12-25T09:00:00+00:00")).payload.expires_at.day == 25
+    for name in ("owner", "reason", "expires_at"):
+        raw = _pause("2026-11-26T09:00:00+00:00")
+        del raw["payload"][name]  # type: ignore[attr-defined]
+        with pytest.raises(ValidationError):
+            parse_event(raw)

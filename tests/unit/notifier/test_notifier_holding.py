@@ -42,6 +42,12 @@ def test_a_pause_holds_everything_but_critical_until_it_ends() -> None:
         assert (held.kind, held.batch_key, held.release_at) == ("paused", "paused:C-123:p-1", until)
 
 
+def test_the_news_of_a_pause_is_never_held_by_it() -> None:
+    until = NOW + timedelta(days=3)
+    for event_type in ("alerts.paused", "alerts.resumed"):
+        assert placement(delivery_for(event_type), Priority.NORMAL, NOW, RULE, until) is None
+
+
 def test_a_released_batch_is_never_held_again() -> None:
     batch = batch_of([delivery_for("appointment.missed")])
     email, _ = release("group:C-123:p-1", batch, NOW)

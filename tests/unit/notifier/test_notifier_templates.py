@@ -5,6 +5,7 @@ from uuid import uuid4
 
 import pytest
 
+from services.notifier.pauses import EXPIRING
 from services.notifier.policy import Priority
 from services.notifier.rendering import Email, template_names
 from shared.deliveries import Delivery, Recipient, delivery_id_for
@@ -129,3 +130,20 @@ def test_unknown_event_type_still_renders_with_a_default_line() -> None:
     email = render(delivery, Priority.NORMAL)
     assert email.subject == "[DRR case C-123] Case reopened (NORMAL)"
     assert "ask the case manager" in email.body
+
+
+@pytest.mark.parametrize("priority", list(Priority))
+def test_the_pause_expiring_reminder_renders_with_its_end_and_next_step(priority: Priority) -> None:
+    delivery = delivery_for("case.closed").model_copy(
+        update={"event_type": EXPIRING, "payload": {"expires_at": "2026-12-02T17:00:00+00:00", "pause_id": "p-1"}}
+    )
+    email = render(delivery, priority)
+    assert email.subject == f"[DRR case C-123] Your pause of alerts on this case ends soon ({priority.upper()})"
+    for part in (email.body, email.html):
+        assert "the pause ends at 2026-12-02 17:00 UTC" in part and NEXT_STEPS[EXPIRING] in part
+
+
+def test_a_pause_email_says_until_when_and_that_critical_alerts_still_go() -> None:
+    body = render(delivery_for("alerts.paused")).body
+    assert "(until 2026-12-02 17:00 UTC)" in body and "critical alerts still go out at once" in body
+    assert "Dana Ortiz" in body and "hand-over" in body

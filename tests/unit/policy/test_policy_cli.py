@@ -13,7 +13,9 @@ from shared.roles import Role
 
 def test_check_validates_and_lists_the_gaps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(DEFAULT_POLICY)]) == 0
-    assert "valid (9 rules, sha256:" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "valid (10 rules, sha256:" in out
+    assert "  community        alerts.paused" in out and "case_manager     alerts.paused" not in out  # by design
     lean = tmp_path / "lean.yaml"
     lean.write_text(DEFAULT_POLICY.read_text().replace('roles: "*"', "roles: [case_manager]", 1))
     assert main(["check", str(lean)]) == 0
