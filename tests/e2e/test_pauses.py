@@ -1,7 +1,8 @@
 """Case-level alert pauses on the real broker and the real mail sink: a pause posted by probation tells
 the case manager and the panel chair (who, why, until when) and nobody else; a community agency may not
 pause; a pause ending within the reminder window reminds its owner at once, exactly once; an expiry in the
-past is refused with a machine-readable reason."""
+past is refused with a machine-readable reason; while a pause is in force only critical alerts go, and
+the rest go as one email to each recipient once it is lifted."""
 
 import time
 import uuid
@@ -12,8 +13,10 @@ from typing import Any
 from deploy.local.demo_case import CASE_MANAGER, practitioner
 from deploy.local.mail import messages, text_of
 from deploy.local.stack import Stack
+from tests.e2e.clock_shift import case_events_seen, wait_until_folded
 from tests.e2e.test_case_history import eventually, mail_to
 from tests.e2e.test_escalation_flow import CHAIR
+from tests.e2e.test_grouping import held
 from tests.e2e.test_notifier_exactly_once import MEMBER, event
 
 OWNER = practitioner("p-pause-owner", "Kit Varga", "probation")
@@ -82,3 +85,44 @@ def test_a_pause_with_an_expiry_in_the_past_is_refused(stack: Stack) -> None:
     assert answer.status_code == 422
     body = answer.json()
     assert body["error"] == "invalid_event" and [e["type"] for e in body["errors"]] == ["pause_expiry_not_in_future"]
+
+
+def observed(case_id: str, severity: str, description: str) -> dict[str, Any]:
+    payload = {"trigger_type": "other", "severity": severity, "observed_at": "2026-11-25T09:00:00+00:00",
+               "description": description}  # fmt: skip
+    return event(case_id, "trigger.reported", payload)
+
+
+def test_a_pause_holds_back_all_but_critical_alerts_until_it_is_lifted(stack: Stack) -> None:
+    case_id = f"E2E-PAUSE-{uuid.uuid4().hex[:8]}"
+    before = case_events_seen(stack)
+    setup = [*a_team(case_id), pause(case_id, timedelta(days=3))]
+    assert {a.status_code for a in stack.post_events(setup)} == {202}
+    wait_until_folded(stack, before, len(setup))  # the notifier knows of the pause before the alerts come
+    held_before = held(stack, "paused")
+    alerts = [observed(case_id, "high", "Held high one."), observed(case_id, "medium", "Held normal one."),
+              observed(case_id, "critical", "Critical one goes.")]  # fmt: skip
+    assert {a.status_code for a in stack.post_events(alerts)} == {202}
+
+    def critical_to_both() -> list[EmailMessage]:
+        found = [m for m in with_subject(stack, case_id, "Trigger reported") if "CRITICAL" in str(m["Subject"])]
+        return found if len(found) >= 2 else []
+
+    eventually(critical_to_both, 90, "the critical alert, at once, despite the pause")
+    eventually(lambda: held(stack, "paused") >= held_before + 4, 60, "the other two held for both recipients")
+    assert not [m for m in with_subject(stack, case_id, "Trigger reported") if "CRITICAL" not in str(m["Subject"])]
+
+    resumed = {**event(case_id, "alerts.resumed", {"reason": "Hand-over done."}), "source": {"agency": "probation",
+               "system": "e2e"}}  # fmt: skip
+    assert {a.status_code for a in stack.post_events([resumed])} == {202}
+
+    def released() -> list[EmailMessage]:
+        found = with_subject(stack, case_id, "Alerts held while this case was paused")
+        return found if len(found) >= 2 else []
+
+    mails = eventually(released, 90, "the held alerts, released as one email to each")
+    assert isinstance(mails, list)
+    for person in (CASE_MANAGER, MEMBER):
+        [mail] = mail_to(mails, person)
+        assert "2 updates (HIGH)" in str(mail["Subject"])  # the most urgent held alert's priority
+        assert "Held high one." in text_of(mail) and "Held normal one." in text_of(mail)
