@@ -112,6 +112,8 @@ class Holds:
             return  # already released (a repeated command)
         now = self.clock.now()
         paused_until = self.pauses.active_until(batch["case_id"], now)
+        if batch["kind"] == HoldKind.PAUSED and paused_until is not None:
+            return  # paused again since the sweep saw it lifted: it waits for this pause too
         if batch["kind"] == HoldKind.GROUP and paused_until is not None:
             self.table[paused_key(batch)] = merged(self.table.get(paused_key(batch)), regrouped(batch, paused_until))
             del self.table[key]

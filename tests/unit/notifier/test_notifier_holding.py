@@ -6,7 +6,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from services.notifier.holding import Holding, HoldKind, added, is_due, next_digest, placement, release
+from services.notifier.holding import Holding, HoldKind, Placement, added, is_due, next_digest, placement, release
 from services.notifier.holds import Holds, NoPauses
 from services.notifier.priorities import Priority
 from services.notifier.states import DeliveryState
@@ -165,7 +165,11 @@ async def test_holds_add_then_release_one_email_and_record_each_alert_as_sent_in
 def add_command(holds: Holds, d: Delivery) -> dict[str, Any]:
     place = holds.placement(d, Priority.NORMAL)
     assert place is not None and place.kind is HoldKind.GROUP
-    return {"add": d.model_dump(mode="json"), "priority": "normal", "batch": place.batch_key, "kind": "group",
+    return add_command_at(d, place)
+
+
+def add_command_at(d: Delivery, place: Placement) -> dict[str, Any]:
+    return {"add": d.model_dump(mode="json"), "priority": "normal", "batch": place.batch_key, "kind": place.kind.value,
             "route_key": place.route_key, "release_at": place.release_at.isoformat()}  # fmt: skip
 
 
@@ -185,3 +189,14 @@ async def test_a_group_whose_case_was_paused_while_it_settled_waits_for_the_paus
     clock.advance(120)
     await holds.on_command({"release": "group:C-123:p-1", "opened_at": NOW.isoformat()})
     assert list(table) == ["paused:C-123:p-1"] and table["paused:C-123:p-1"]["kind"] == "paused"
+
+
+async def test_a_paused_batch_whose_case_is_paused_again_before_its_release_keeps_waiting() -> None:
+    clock, table, pauses = FakeClock(NOW), {}, Paused(NOW + timedelta(days=1))
+    holds = Holds(RULE, clock, table, (Recorder(), Recorder()), pauses)
+    d = delivery_for("appointment.missed")
+    place = holds.placement(d, Priority.NORMAL)
+    assert place is not None and place.kind is HoldKind.PAUSED
+    await holds.on_command(add_command_at(d, place))
+    await holds.on_command({"release": place.batch_key, "opened_at": NOW.isoformat()})  # a new pause began
+    assert list(table) == [place.batch_key]
