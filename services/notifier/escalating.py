@@ -20,6 +20,7 @@ import faust
 
 from services.notifier import ownership, panel_actions
 from services.notifier.clock import Clock
+from services.notifier.commanding import take_commands
 from services.notifier.escalation import (
     Escalation,
     add_delivery,
@@ -186,11 +187,7 @@ def wire_escalation(
     acks: Any = app.tables[topics.NOTIFIER_ACKS_TABLE]  # made by wire_acks; a Mapping at run time
     commands = raw_topic(app, topics.ESCALATIONS)
     escalator = Escalator(policy, clock, unit_s, (teams, pending, acks), (commands, audit), owners)
-
-    @app.agent(commands)
-    async def escalate(stream: faust.StreamT[bytes]) -> None:
-        async for raw in stream:
-            await escalator.on_command(json.loads(raw))
-
-    app.timer(sweep_s)(escalator.sweep)
+    take_commands(
+        app, commands, escalator.on_command, name="notifier.escalations", sweep=escalator.sweep, sweep_s=sweep_s
+    )
     return escalator

@@ -21,6 +21,7 @@ import faust
 
 from services.notifier import metrics
 from services.notifier.clock import Clock
+from services.notifier.commanding import take_commands
 from services.notifier.escalating import Topic
 from services.notifier.holding import (
     Holding,
@@ -144,11 +145,5 @@ def wire_holds(app: faust.App, rule: Holding, clock: Clock, audit: Topic, *, swe
     table = app.Table(topics.NOTIFIER_HOLDS_TABLE, partitions=topics.PARTITIONS, key_type=str)
     commands = raw_topic(app, topics.HOLDS)
     holds = Holds(rule, clock, table, (commands, audit), pauses)
-
-    @app.agent(commands)
-    async def hold(stream: faust.StreamT[bytes]) -> None:
-        async for raw in stream:
-            await holds.on_command(json.loads(raw))
-
-    app.timer(sweep_s)(holds.sweep)
+    take_commands(app, commands, holds.on_command, name="notifier.holds", sweep=holds.sweep, sweep_s=sweep_s)
     return holds

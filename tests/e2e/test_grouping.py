@@ -19,15 +19,10 @@ from deploy.local.stack import Stack
 from services.notifier.bootstrap import NotifierSettings
 from tests.e2e.clock_shift import notifier_clock_at
 from tests.e2e.test_case_history import eventually, mail_to
+from tests.e2e.test_compliance_flow import missed
 from tests.e2e.test_notifier_exactly_once import MEMBER, event
 
 TEAM = [CASE_MANAGER, MEMBER]
-
-
-def missed(case_id: str, appointment_id: str, day: str) -> dict[str, Any]:
-    payload = {"appointment_id": appointment_id, "appointment_type": "supervision", "agency": "probation",
-               "scheduled_at": f"2026-{day}T09:30:00+00:00"}  # fmt: skip
-    return event(case_id, "appointment.missed", payload)
 
 
 def test_two_normal_alerts_within_the_settle_window_become_one_email_per_recipient(stack: Stack) -> None:
@@ -36,8 +31,8 @@ def test_two_normal_alerts_within_the_settle_window_become_one_email_per_recipie
         [
             event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
             event(case_id, "team.member_joined", {"practitioner": MEMBER, "role": "police"}),
-            missed(case_id, "first-miss", "06-01"),  # months apart: no compliance pattern, just two updates
-            missed(case_id, "second-miss", "11-20"),
+            missed(case_id, "03", "probation supervision"),  # also a compliance pattern: that alert goes at once
+            missed(case_id, "17", "mentoring session"),
         ]
     )
     assert {a.status_code for a in answers} == {202}
@@ -51,7 +46,7 @@ def test_two_normal_alerts_within_the_settle_window_become_one_email_per_recipie
     for person in TEAM:
         [mail] = mail_to(mails, person)
         assert str(mail["Subject"]).strip() == f"[DRR case {case_id}] Updates on this case: 2 updates (NORMAL)"
-        assert "first-miss" in text_of(mail) and "second-miss" in text_of(mail)
+        assert "a-03" in text_of(mail) and "a-17" in text_of(mail)
     assert not [m for m in messages(stack.maildir, case_id) if "Appointment missed" in str(m["Subject"])]
     assert_each_alert_held_then_sent_in_its_email(stack, case_id, {str(m["X-DRR-Delivery-Id"]) for m in mails})
 
