@@ -13,6 +13,7 @@ from faust.web import Request, Response, View
 from pydantic import ValidationError
 
 from shared import topics
+from shared.faust_gaps import watch_skipped
 from shared.logs import logging_config
 from shared.metrics import exposition
 from shared.settings import ServiceSettings
@@ -26,10 +27,13 @@ class FaustSettings(ServiceSettings):
     port: int = 8002
     session_timeout_s: float = 10.0
     """Low enough that a restarted worker gets its partitions back in seconds, not a minute."""
+    skipped_check_s: float = 10.0
+    """How often to look for messages faust skipped after a restart (faust_gaps.py); 0 turns it off."""
 
 
-def make_app(app_id: str, settings: FaustSettings, **options: Any) -> faust.App:
-    """`options`: further faust settings for one service (e.g. producer batching), added to the common ones."""
+def make_app(app_id: str, settings: FaustSettings, *, one_in_flight: bool = True, **options: Any) -> faust.App:
+    """`options`: further faust settings for one service (e.g. producer batching), added to the common ones.
+    `one_in_flight`: every agent handles one message at a time, so faust_gaps.py may repair skips."""
     app = faust.App(
         app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -49,6 +53,8 @@ def make_app(app_id: str, settings: FaustSettings, **options: Any) -> faust.App:
         **options,
     )
     _add_pages(app)
+    if one_in_flight and settings.skipped_check_s > 0:
+        watch_skipped(app, settings.skipped_check_s)
     return app
 
 

@@ -45,7 +45,7 @@ def build(
 ) -> faust.App:
     """The app; `mailer`, `clock` and `ledger` replace the SMTP adapter, the system clock and the
     Kafka-backed ledger (broker-free tests pass fakes)."""
-    app = make_app(topics.NOTIFIER_APP_ID, settings)
+    app = make_app(topics.NOTIFIER_APP_ID, settings, one_in_flight=settings.concurrency == 1)
     metrics.zero_series()
     time = clock or SystemClock()
     deliveries, audit = raw_topic(app, topics.DELIVERIES), raw_topic(app, topics.AUDIT)

@@ -6,6 +6,8 @@ one audit record per decision. Agreement, consent and exclusion changes apply fr
 Run: `python -m services.router` (settings: DRR_KAFKA_BOOTSTRAP, DRR_ROUTER_PORT, DRR_ROUTER_POLICY_PATH).
 """
 
+from typing import Any
+
 import faust
 from prometheus_client import Counter
 
@@ -20,7 +22,7 @@ from shared.policy import Policy, load_policy
 
 ROUTED = Counter("drr_router_events_total", "Events routed", ["event_type"])
 DELIVERIES = Counter("drr_router_deliveries_total", "Deliveries emitted", ["event_type", "role"])
-PRODUCER = {"producer_max_batch_size": 512 * 1024, "producer_linger": 0.005}
+PRODUCER: dict[str, Any] = {"producer_max_batch_size": 512 * 1024, "producer_linger": 0.005}
 """An event to a team of ten is twenty messages (~25 KB): with faust's 16 KB default every few sends
 waited for a broker round trip (acks=all), and with no linger each event went out in requests of its
 own (on loopback the socket writes alone cost more than deciding)."""

@@ -85,9 +85,9 @@ def test_a_notifier_killed_mid_stream_loses_nothing_and_repeats_only_what_it_can
     eventually(lambda: len(messages(stack.maildir, case_id)) >= 10, 120, "the first emails")
     stack.stop_service("notifier", kill=True)
     stack.start_service("notifier")
-    # Seen under load: the restarted worker handled part of the backlog, then paused about 300 s on the
-    # rest before resuming (cause not found yet). What this test asserts is that nothing is lost or doubled.
-    all_arrived(stack, case_id, 120, timeout_s=480)
+    # faust may skip part of the backlog on restart (shared/faust_gaps.py): the watchdog re-reads it
+    # after two of its checks, so allow for those on top of the backlog itself.
+    all_arrived(stack, case_id, 120, timeout_s=180)
     time.sleep(2)
     mails = messages(stack.maildir, case_id)
     repeated = {d for d, n in by_delivery(mails).items() if n > 1}
