@@ -3,17 +3,20 @@
 At the end of recovery faust resumes the stream partitions, then seeks them to their committed offsets,
 then empties the stream buffers. A worker restarted on a backlog fetches while the seek is under way,
 the buffer is emptied, and the re-fetch is dropped as already read: those messages are never handled
-nor acknowledged, so no offset is committed past them. The worker handles the rest and sits idle, and
-the skipped messages wait for some later rebalance (seen: minutes; once, never within the test).
+nor acknowledged, so no offset is committed past them. The worker handles whatever comes after them (if
+anything) and sits idle, and the skipped messages wait for some later rebalance (seen: minutes; once,
+not within eight).
 
-With one message in flight per agent (our agents' concurrency), an acknowledged offset beyond the
-committed one while the committed one is not is such a skip; seen on two checks in a row it is no message
-on its way. The repair is faust's own: seek the partition back to its committed offset, so the skipped
-messages are read (and the ones after them read again: every consumer here deduplicates by id).
+A partition is stuck when the broker holds messages from its committed offset on, yet the message at
+that offset is neither acknowledged nor on its way (no message of the partition is in flight: with one
+at a time per agent, as ours run, one in flight would be that one or precede it). Seen so on two checks
+in a row, with the same committed offset, it is sought back to that offset, faust's own repair: the
+skipped messages are read (and any after them read again: every consumer here deduplicates by id).
 """
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import faust
@@ -23,22 +26,47 @@ log = logging.getLogger(__name__)
 REREADS = Counter("drr_faust_skipped_rereads", "Partitions sought back to re-read messages faust skipped", ["topic"])
 
 
-def head_gaps(acked: Mapping[Any, Sequence[int]], committed: Mapping[Any, int | None]) -> dict[Any, int]:
-    """Partition -> its committed offset, where every acknowledged offset lies beyond that one."""
-    found = {}
-    for tp, offsets in acked.items():
-        offset = committed.get(tp)
-        if offsets and offset is not None and min(offsets) > offset:
-            found[tp] = offset
-    return found
+@dataclass(frozen=True)
+class Partition:
+    committed: int | None
+    """The next offset to handle, as last committed."""
+    end: int | None
+    """The broker's end offset (the next to be written)."""
+    acked: frozenset[int]
+    in_flight: bool
+
+
+def stuck(partitions: Mapping[Any, Partition]) -> dict[Any, int]:
+    """Partition -> the committed offset it is stuck at."""
+    return {
+        tp: p.committed
+        for tp, p in partitions.items()
+        if p.committed is not None and p.end is not None and p.end > p.committed
+        and p.committed not in p.acked and not p.in_flight
+    }  # fmt: skip
 
 
 def confirmed(now: Mapping[Any, int], before: Mapping[Any, int]) -> Iterable[tuple[Any, int]]:
     return ((tp, offset) for tp, offset in now.items() if before.get(tp) == offset)
 
 
+async def observe(app: faust.App) -> dict[Any, Partition]:
+    """The facts per stream partition (faust keeps them on its Consumer, outside its public API)."""
+    consumer: Any = app.consumer
+    tps = [tp for tp in consumer.assignment() if app.topics.acks_enabled_for(tp.topic)]
+    if not tps:
+        return {}
+    ends = await consumer.highwaters(*tps)
+    in_flight = {m.tp for m in list(consumer._unacked_messages)}
+    return {
+        tp: Partition(consumer._committed_offset.get(tp), ends.get(tp), frozenset(consumer._acked.get(tp, ())),
+                      tp in in_flight)
+        for tp in tps
+    }  # fmt: skip
+
+
 def watch_skipped(app: faust.App, interval_s: float) -> None:
-    """Every `interval_s`, seek back each partition with a head gap seen the time before too."""
+    """Every `interval_s`, seek back each partition seen stuck at the same offset the time before too."""
     seen: dict[Any, int] = {}
 
     async def check() -> None:
@@ -46,13 +74,12 @@ def watch_skipped(app: faust.App, interval_s: float) -> None:
         if app.rebalancing:
             seen = {}
             return
-        consumer: Any = app.consumer  # faust keeps this bookkeeping on its Consumer, not in its API
-        gaps = head_gaps(consumer._acked, consumer._committed_offset)
-        for tp, offset in confirmed(gaps, seen):
+        now = stuck(await observe(app))
+        for tp, offset in confirmed(now, seen):
             log.warning("re-reading skipped messages", extra={"topic": tp.topic, "partition": tp.partition,
                                                                "offset": offset})  # fmt: skip
             REREADS.labels(tp.topic).inc()
-            await consumer.seek(tp, offset)
-        seen = gaps
+            await app.consumer.seek(tp, offset)
+        seen = now
 
     app.timer(interval_s, name=f"{app.conf.id}.skipped_messages")(check)
