@@ -34,9 +34,10 @@ class NotifierSettings(FaustSettings):
     smtp_connections: int = Field(4, ge=1)
     """SMTP sessions kept open and reused."""
     concurrency: int = Field(1, ge=1)
-    """Deliveries handled at once. Above 1, a SIGKILL test once lost a delivery whose offset had been
-    committed while it was still in flight (suspected: Faust's acking with concurrent actors), so the
-    default keeps one at a time: slower, but nothing committed before it is handled."""
+    """Deliveries handled at once (agent actors). Keep 1: actors ack out of order, and faust-streaming
+    0.15.3 then commits past a message still in flight when it is the only gap at the head
+    (`Consumer._new_offset`, upstream issue #606), so a SIGKILL loses it; above 1 the skipped-message
+    watchdog (shared/faust_gaps.py) is off too, since a message in flight would look skipped."""
     max_attempts: int = Field(100, ge=1)
     retry_base_s: float = Field(0.5, ge=0)
     """The first retry waits about this long; each later one about twice the one before."""
