@@ -5,7 +5,7 @@
 2. latency at a steady 100 deliveries/s: from a delivery produced (and at once consumable: the notifier
    keeps up, so consumer lag is milliseconds) to its email accepted by the SMTP server; p50/p95/p99.
 
-    .venv/bin/python bench/notifier.py [--deliveries 10000] [--paced 3000] [--rate 100] [--concurrency 32]
+    .venv/bin/python bench/notifier.py [--deliveries 10000] [--paced 3000] [--rate 100] [--concurrency 1]
 
 Only Kafka, the notifier (its own process, as deployed) and an SMTP server run: the server is in this
 process and records the time each message is accepted (by its X-DRR-Delivery-Id header), storing nothing.
@@ -145,8 +145,8 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=10_000)
     parser.add_argument("--paced", type=int, default=3000)
     parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--concurrency", type=int, default=32, help="DRR_NOTIFIER_CONCURRENCY")
-    parser.add_argument("--connections", type=int, default=8, help="DRR_NOTIFIER_SMTP_CONNECTIONS")
+    parser.add_argument("--concurrency", type=int, default=1, help="DRR_NOTIFIER_CONCURRENCY (1: as deployed)")
+    parser.add_argument("--connections", type=int, default=4, help="DRR_NOTIFIER_SMTP_CONNECTIONS")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drr-bench-notifier-") as folder:
         run(Path(folder), args)
