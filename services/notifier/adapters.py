@@ -9,7 +9,10 @@ Send errors come in two kinds, because the retry decision is all the core needs 
 
 import asyncio
 from collections.abc import Mapping
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formatdate
 from typing import Protocol
 
@@ -70,18 +73,20 @@ def compose(
     message_id: str,
     headers: Mapping[str, str],
     html: str | None = None,
-) -> EmailMessage:
-    message = EmailMessage()
+) -> Message:
+    """Built with the `compat32` MIME classes: a third of the cost of `EmailMessage`, whose header
+    registry parsed every header again (the largest single cost per email in the notifier's profile)."""
+    message: Message = MIMEText(body, "plain", "utf-8")
+    if html is not None:
+        message = MIMEMultipart("alternative", _subparts=[message, MIMEText(html, "html", "utf-8")])
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = subject
+    # compat32 takes a Header as a value (encoded and folded when flattened); typeshed allows str only
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = message_id
     for name, value in headers.items():
         message[name] = value
-    message.set_content(body)
-    if html is not None:
-        message.add_alternative(html, subtype="html")
     return message
 
 
@@ -150,7 +155,7 @@ class SmtpMailer:
         while self._idle:
             await _close(self._idle.pop())
 
-    async def _send_on(self, reused: aiosmtplib.SMTP | None, message: EmailMessage) -> aiosmtplib.SMTP:
+    async def _send_on(self, reused: aiosmtplib.SMTP | None, message: Message) -> aiosmtplib.SMTP:
         """Send on the reused session if it is still alive, else (or if it drops) on a new one."""
         if reused is not None and reused.is_connected:
             try:

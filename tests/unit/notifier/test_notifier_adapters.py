@@ -1,5 +1,9 @@
 """SMTP errors sort into retry-worthy and not, by reply code first."""
 
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
+
 import pytest
 from aiosmtplib import (
     SMTPConnectError,
@@ -59,3 +63,20 @@ def test_compose_sets_the_identifying_headers() -> None:
 
 def test_the_password_stays_out_of_the_mailer_repr() -> None:
     assert "hunter2" not in repr(SmtpMailer(host="h", port=25, sender="s@h", password="hunter2"))
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["[DRR case C-1] Trigger reported: Zoë Ångström – bereavement (HIGH)",
+     "[DRR case E2E-GROUP-e4d1a1f9] Updates on this case: 2 updates, long enough to be folded (NORMAL)"],
+)  # fmt: skip
+def test_a_composed_message_reads_back_as_sent_whatever_the_script(subject: str) -> None:
+    body = "Contact – ß é 文字\n"
+    message = compose(sender="n@localhost", to="a@b.example", subject=subject, body=body,
+                      message_id="<1@drr-notify>", headers={}, html="<p>ß é 文字</p>")  # fmt: skip
+    parsed = BytesParser(policy=default).parsebytes(message.as_bytes())
+    assert isinstance(parsed, EmailMessage)
+    assert parsed["Subject"] == subject
+    plain, html = parsed.get_body(("plain",)), parsed.get_body(("html",))
+    assert plain is not None and plain.get_content() == body
+    assert html is not None and "ß é 文字" in html.get_content()
