@@ -5,7 +5,7 @@
 2. latency at a steady 100 deliveries/s: from a delivery produced (and at once consumable: the notifier
    keeps up, so consumer lag is milliseconds) to its email accepted by the SMTP server; p50/p95/p99.
 
-    .venv/bin/python bench/notifier.py [--deliveries 10000] [--paced 3000] [--rate 100] [--concurrency 1]
+    .venv/bin/python bench/notifier.py [--deliveries 10000] [--paced 3000] [--rate 100] [--concurrency 1] [--workers 1]
 
 Only Kafka, the notifier (its own process, as deployed) and an SMTP server run: the server is in this
 process and records the time each message is accepted (by its X-DRR-Delivery-Id header), storing nothing.
@@ -103,15 +103,17 @@ def wait_for(sink: Accepting, wanted: int, timeout_s: float) -> None:
         raise TimeoutError(f"{len(sink.accepted)} of {wanted} emails accepted")
 
 
-def notifier(folder: Path, concurrency: int, connections: int) -> Process:
+def notifier(folder: Path, concurrency: int, connections: int, worker: int = 0) -> Process:
+    """One notifier worker (all in one consumer group: Kafka shares the partitions among them)."""
+    port = NOTIFIER + 10 * worker
     env = {
-        "DRR_KAFKA_BOOTSTRAP": f"127.0.0.1:{KAFKA}", "DRR_NOTIFIER_PORT": str(NOTIFIER),
+        "DRR_KAFKA_BOOTSTRAP": f"127.0.0.1:{KAFKA}", "DRR_NOTIFIER_PORT": str(port),
         "DRR_NOTIFIER_SMTP_PORT": str(SMTP_PORT), "DRR_NOTIFIER_CONCURRENCY": str(concurrency),
         "DRR_NOTIFIER_SMTP_CONNECTIONS": str(connections), "DRR_LOG_LEVEL": "WARNING",
     }  # fmt: skip
-    process = Process("notifier", [sys.executable, "-m", "services.notifier"], folder / "notifier.log", env, REPO)
-    process.start()
-    wait_until(lambda: http_ok(f"http://127.0.0.1:{NOTIFIER}/healthz"), 120, "notifier", process.alive)
+    log = folder / f"notifier-{worker}.log"
+    process = Process(f"notifier-{worker}", [sys.executable, "-m", "services.notifier"], log, env, REPO).start()
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), 120, "notifier", process.alive)
     return process
 
 
@@ -120,10 +122,15 @@ def run(folder: Path, args: argparse.Namespace) -> None:
     controller = Controller(sink, hostname="127.0.0.1", port=SMTP_PORT)
     kafka.start()
     controller.start()
-    process = None
+    processes: list[Process] = []
     try:
-        asyncio.run(produce(kafka.bootstrap, args.deliveries))
-        process = notifier(folder, args.concurrency, args.connections)
+        if args.workers == 1:  # the backlog first: the rate counts from the first email on
+            asyncio.run(produce(kafka.bootstrap, args.deliveries))
+        for worker in range(args.workers):  # several: all in the group before the backlog comes
+            processes.append(notifier(folder, args.concurrency, args.connections, worker))
+        if args.workers > 1:
+            time.sleep(15)  # the group settled (the last join rebalances everyone)
+            asyncio.run(produce(kafka.bootstrap, args.deliveries))
         wait_for(sink, args.deliveries, 600)
         times = sorted(sink.accepted.values())
         rate = (len(times) - 1) / (times[-1] - times[0])
@@ -134,7 +141,7 @@ def run(folder: Path, args: argparse.Namespace) -> None:
         latencies = [sink.accepted[i] - t for i, t in sent.items()]
         print(f"paced at {args.rate:.0f}/s: {args.paced} deliveries, produced -> accepted {percentiles(latencies)}")
     finally:
-        if process is not None:
+        for process in processes:
             process.stop()
         controller.stop()
         kafka.stop()
@@ -147,6 +154,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--concurrency", type=int, default=1, help="DRR_NOTIFIER_CONCURRENCY (1: as deployed)")
     parser.add_argument("--connections", type=int, default=4, help="DRR_NOTIFIER_SMTP_CONNECTIONS")
+    parser.add_argument("--workers", type=int, default=1, help="notifier processes (at most the partition count)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drr-bench-notifier-") as folder:
         run(Path(folder), args)
