@@ -13,28 +13,20 @@ entry already moved on; a step cut short by a crash is taken again and the ledge
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from datetime import datetime
 from typing import Any, Protocol
 
 import faust
 
-from services.notifier import ownership, panel_actions
+from services.notifier import ownership
 from services.notifier.clock import Clock
 from services.notifier.commanding import take_commands
-from services.notifier.escalation import (
-    Escalation,
-    add_delivery,
-    escalation_delivery,
-    is_due,
-    next_step,
-    pending_for,
-    targets,
-)
+from services.notifier.escalation import Escalation, add_delivery, is_due, pending_for
+from services.notifier.follow_ups import FollowUp, follow_ups
 from services.notifier.ownership import Ownership
 from services.notifier.policy import Priority
 from shared import topics
 from shared.audit_records import AuditKind, delivery_record, record_id_for
-from shared.deliveries import Delivery, Recipient
+from shared.deliveries import Delivery
 from shared.events import Envelope
 from shared.faust_app import raw_topic
 from shared.team import CaseTeam, apply
@@ -64,6 +56,7 @@ class Escalator:
         self.teams, self.pending, self.acks = tables
         self.commands, self.audit = topics_
         self.send: Send | None = None
+        self.kinds = follow_ups(policy, owners, self.acks)
         self.others: list[tuple[Callable[[], Awaitable[None]], Callable[[dict[str, Any]], Awaitable[None]]]] = []
         """(sweep, on_command) of other schedules on the same timer and command topic (reminding.py)."""
 
@@ -110,39 +103,27 @@ class Escalator:
         entry = self.pending.get(alert_id)
         if entry is None or entry["step"] != command["step"]:
             return  # already taken (a repeated command) or resolved
-        if self.resolved(entry):
+        follow_up = self.follow_up(entry)
+        if follow_up.resolved(entry, self.team(entry["case_id"])):
             del self.pending[alert_id]
             return
         sent = await self.take_step(entry)
-        following = self.following({**entry, "escalations": [*entry.get("escalations", []), *sent]})
+        following = follow_up.following({**entry, "escalations": [*entry.get("escalations", []), *sent]})
         if following is None:
             del self.pending[alert_id]
         else:
             self.pending[alert_id] = following
 
-    def following(self, entry: dict[str, Any]) -> dict[str, Any] | None:
-        if entry.get("kind") == "ownership":
-            return ownership.next_reminder(entry, self.owners)
-        if entry.get("kind") == panel_actions.KIND:
-            return panel_actions.next_step(entry)
-        return next_step(entry, self.policy)
-
-    def resolved(self, entry: dict[str, Any]) -> bool:
-        """An owner assigned; or any delivery of the alert, or any escalation email of it (each carries
-        its own link), acknowledged."""
-        if entry.get("kind") == "ownership":
-            return self.team(entry["case_id"]).case_manager is not None
-        if entry.get("kind") == panel_actions.KIND:
-            return panel_actions.acknowledged(entry, self.acks)
-        return any(i in self.acks for i in (*entry["deliveries"], *entry.get("escalations", [])))
+    def follow_up(self, entry: dict[str, Any]) -> FollowUp:
+        return self.kinds[entry.get("kind", "alert")]
 
     async def take_step(self, entry: dict[str, Any]) -> list[str]:
         """Alert this step's level; returns the escalation delivery ids."""
         sent = []
         assert self.send is not None, "start(send) before the agents run"
-        priority = Priority.HIGH if entry.get("kind") == panel_actions.KIND else Priority.CRITICAL
-        for recipient, delivery in self.step_deliveries(entry):
-            await self.send(delivery, priority)
+        follow_up = self.follow_up(entry)
+        for recipient, delivery in follow_up.deliveries(entry, self.team(entry["case_id"]), self.clock.now()):
+            await self.send(delivery, follow_up.priority)
             sent.append(str(delivery.delivery_id))
             record_id = record_id_for(AuditKind.ESCALATED, delivery.delivery_id)
             step = f"{entry.get('kind', 'alert')}_step_{entry['step']}_{recipient.practitioner_id}"
@@ -151,23 +132,6 @@ class Escalator:
         kind = entry.get("kind", "alert")
         log.info("escalated", extra={"case_id": entry["case_id"], "kind": kind, "step": entry["step"]})
         return sent
-
-    def step_deliveries(self, entry: dict[str, Any]) -> list[tuple[Recipient, Delivery]]:
-        now, team = self.clock.now(), self.team(entry["case_id"])
-        if entry.get("kind") == "ownership":
-            people = ownership.owner_targets(entry, self.policy, team)
-            return [(r, ownership.ownership_delivery(entry, r, now)) for r in people]
-        if entry.get("kind") == panel_actions.KIND:
-            return self.panel_step(entry, team, now)
-        return [(r, escalation_delivery(entry, r, now)) for r in targets(entry, self.policy, team)]
-
-    def panel_step(self, entry: dict[str, Any], team: CaseTeam, now: datetime) -> list[tuple[Recipient, Delivery]]:
-        """The owner (if still on the team) at the owner step; the chair, else the duty manager, after."""
-        if entry["step"] == panel_actions.OWNER_STEP:
-            people = [o for o in [panel_actions.owner_on_team(entry, team)] if o is not None]
-        else:
-            people = ownership.owner_targets(entry, self.policy, team)
-        return [(r, panel_actions.step_delivery(entry, r, now)) for r in people]
 
 
 def wire_escalation(
