@@ -45,6 +45,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # templates are loaded once at start-up: no file check per email
         )
         for name in self.env.list_templates(extensions=["j2"]):
             self.env.get_template(name)  # a syntax error fails start-up, not an email
