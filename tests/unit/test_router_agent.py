@@ -12,6 +12,7 @@ from services.router.bootstrap import RouterSettings
 from shared import topics
 from shared.deliveries import Delivery
 from shared.policy import load_policy
+from tests.faust_agents import fed
 
 
 @dataclass
@@ -28,17 +29,10 @@ class FakeProducer:
 async def run(producer: FakeProducer, events: list[dict[str, Any]]) -> dict[str, Any]:
     """Route the events; return what the event-recipients table holds afterwards."""
     app = build(RouterSettings(), load_policy(), producer)
-    app.finalize()
-    app.conf.store = "memory://"
-    app.flow_control.resume()
-    agent = app.agents["services.router.app.route"]
-    try:
-        async with agent.test_context() as test_agent:
-            for event in events:
-                await test_agent.put(json.dumps(event).encode(), key=event["case_id"].encode())
-        return dict(app.tables[topics.EVENT_RECIPIENTS_TABLE].items())
-    finally:
-        app.consumer._thread.thread_loop.close()  # see tests/unit/notifier/test_notifier_agent.py
+    async with fed(app, "services.router.app.route") as put:
+        for event in events:
+            await put(json.dumps(event).encode(), key=event["case_id"].encode())
+    return dict(app.tables[topics.EVENT_RECIPIENTS_TABLE].items())
 
 
 def deliveries(producer: FakeProducer) -> list[Delivery]:

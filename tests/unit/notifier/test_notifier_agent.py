@@ -20,6 +20,7 @@ from shared import topics
 from shared.audit_records import AuditKind, AuditRecord
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.roles import Agency, Role
+from tests.faust_agents import fed
 from tests.unit.notifier.fakes import FakeClock, FakeMailer
 
 
@@ -68,18 +69,9 @@ async def flushed() -> None:
 async def run(mailer: FakeMailer, *values: bytes, ledger: EmailLedger | None = None) -> None:
     ledger = ledger or EmailLedger({}, flushed, FakeClock())
     app = build(NotifierSettings(max_attempts=2, retry_base_s=0), mailer, FakeClock(), ledger)
-    app.finalize()
-    app.conf.store = "memory://"
-    app.flow_control.resume()
-    agent = app.agents["services.notifier.app.notify"]
-    try:
-        async with agent.test_context() as test_agent:
-            for value in values:
-                await test_agent.put(value, key=b"C-7")
-    finally:
-        # iterating the stream made faust create its consumer, whose never-started thread owns an
-        # event loop nobody else will close (a ResourceWarning, an error under filterwarnings=error)
-        app.consumer._thread.thread_loop.close()
+    async with fed(app, "services.notifier.app.notify") as put:
+        for value in values:
+            await put(value, key=b"C-7")
 
 
 async def test_a_sent_delivery_is_audited_by_case(sent: list[tuple[str, dict[str, Any]]]) -> None:
