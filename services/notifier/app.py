@@ -93,8 +93,8 @@ def build(
 
     escalator.send = holds.send = sending.send
 
-    # Emails are independent of each other: several in flight at once hide SMTP round trips.
-    # Faust commits an offset only once every message before it has been handled.
+    # One delivery at a time by default: with several actors faust-streaming 0.15.3 can commit past one
+    # still in flight (upstream #606; see NotifierSettings.concurrency).
     @app.agent(deliveries, concurrency=settings.concurrency)
     async def notify(stream: faust.StreamT[bytes]) -> None:
         async for raw in stream:

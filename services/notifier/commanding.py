@@ -3,9 +3,15 @@ reading the injected clock puts commands on a topic, and an agent on that topic 
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import faust
+
+
+class Topic(Protocol):
+    """What the notifier's parts send to (a Faust topic; tests pass recorders)."""
+
+    async def send(self, *, key: bytes, value: bytes, headers: Any = None) -> Any: ...
 
 
 def take_commands(

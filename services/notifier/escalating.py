@@ -13,13 +13,13 @@ entry already moved on; a step cut short by a crash is taken again and the ledge
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from typing import Any, Protocol
+from typing import Any
 
 import faust
 
 from services.notifier import ownership
 from services.notifier.clock import Clock
-from services.notifier.commanding import take_commands
+from services.notifier.commanding import Topic, take_commands
 from services.notifier.escalation import Escalation, add_delivery, is_due, pending_for
 from services.notifier.follow_ups import FollowUp, follow_ups
 from services.notifier.ownership import Ownership
@@ -36,10 +36,6 @@ Send = Callable[[Delivery, Priority], Awaitable[object]]
 Table = MutableMapping[str, Any]
 Tables = tuple[Table, Table, Mapping[str, Any]]
 """Teams by case, pending escalations by alert id, acknowledgements by delivery id."""
-
-
-class Topic(Protocol):
-    async def send(self, *, key: bytes, value: bytes) -> Any: ...
 
 
 Topics = tuple[Topic, Topic]

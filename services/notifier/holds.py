@@ -21,8 +21,7 @@ import faust
 
 from services.notifier import metrics
 from services.notifier.clock import Clock
-from services.notifier.commanding import take_commands
-from services.notifier.escalating import Topic
+from services.notifier.commanding import Topic, take_commands
 from services.notifier.holding import (
     Holding,
     HoldKind,

@@ -5,11 +5,11 @@ dead-letter topic for what it gives up on (whole, with headers source and error,
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from services.notifier import metrics
 from services.notifier.adapters import Mailer
 from services.notifier.clock import Clock
+from services.notifier.commanding import Topic
 from services.notifier.delivering import RetryPolicy, deliver, gave_up
 from services.notifier.ledger import EmailLedger, Seen
 from services.notifier.priorities import Priority
@@ -21,10 +21,6 @@ from shared.deliveries import Delivery
 
 POSSIBLE_DUPLICATE = {"X-DRR-Possible-Duplicate": "yes"}
 log = logging.getLogger(__name__)
-
-
-class Topic(Protocol):
-    async def send(self, *, key: bytes, value: bytes, headers: Any = None) -> Any: ...
 
 
 @dataclass
