@@ -54,19 +54,19 @@ OUTCOME_KINDS = {
 }
 
 
-class Pauses(Protocol):
+class PauseLookup(Protocol):
     def active_until(self, case_id: str, now: datetime) -> datetime | None:
         """The expiry of the pause in force on the case now, or None."""
 
 
-class NoPauses:
-    def active_until(self, case_id: str, now: datetime) -> datetime | None:
-        return None
-
-
 class Holds:
     def __init__(
-        self, rule: Holding, clock: Clock, table: MutableMapping[str, Any], topics_: tuple[Topic, Topic], pauses: Pauses
+        self,
+        rule: Holding,
+        clock: Clock,
+        table: MutableMapping[str, Any],
+        topics_: tuple[Topic, Topic],
+        pauses: PauseLookup,
     ) -> None:
         self.rule, self.clock, self.table, self.pauses = rule, clock, table, pauses
         self.commands, self.audit = topics_
@@ -139,7 +139,9 @@ class Holds:
             await sent
 
 
-def wire_holds(app: faust.App, rule: Holding, clock: Clock, audit: Topic, *, sweep_s: float, pauses: Pauses) -> Holds:
+def wire_holds(
+    app: faust.App, rule: Holding, clock: Clock, audit: Topic, *, sweep_s: float, pauses: PauseLookup
+) -> Holds:
     """The table, the agent and the sweep timer; set `.send` before starting."""
     table = app.Table(topics.NOTIFIER_HOLDS_TABLE, partitions=topics.PARTITIONS, key_type=str)
     commands = raw_topic(app, topics.HOLDS)

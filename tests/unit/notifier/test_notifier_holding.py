@@ -7,7 +7,7 @@ from typing import Any
 from markupsafe import escape
 
 from services.notifier.holding import Holding, HoldKind, Placement, added, is_due, next_digest, placement, release
-from services.notifier.holds import Holds, NoPauses
+from services.notifier.holds import Holds
 from services.notifier.priorities import Priority
 from services.notifier.states import DeliveryState
 from shared.audit_records import AuditKind, AuditRecord
@@ -136,7 +136,7 @@ class Recorder:
 
 async def test_holds_add_then_release_one_email_and_record_each_alert_as_sent_in_it() -> None:
     clock, table, commands, audit = FakeClock(NOW), {}, Recorder(), Recorder()
-    holds = Holds(RULE, clock, table, (commands, audit), NoPauses())
+    holds = Holds(RULE, clock, table, (commands, audit), Paused(None))
     emails: list[tuple[Delivery, Priority]] = []
 
     async def send(delivery: Delivery, priority: Priority) -> DeliveryState:
