@@ -5,7 +5,7 @@
 2. latency at a steady 100 deliveries/s: from a delivery produced (and at once consumable: the notifier
    keeps up, so consumer lag is milliseconds) to its email accepted by the SMTP server; p50/p95/p99.
 
-    .venv/bin/python bench/notifier.py [--deliveries 10000] [--paced 3000] [--rate 100] [--concurrency 1] [--workers 1]
+    .venv/bin/python bench/notifier.py [--deliveries 10000] [--paced 3000] [--rate 100] [--in-flight 32] [--workers 1]
 
 Only Kafka, the notifier (its own process, as deployed) and an SMTP server run: the server is in this
 process and records the time each message is accepted (by its X-DRR-Delivery-Id header), storing nothing.
@@ -28,6 +28,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from deploy.local.kafka import KafkaNode
 from deploy.local.processes import Process, http_ok, wait_until
+from services.notifier.bootstrap import NotifierSettings
 from shared import topics
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.kafka import durable_producer
@@ -103,12 +104,12 @@ def wait_for(sink: Accepting, wanted: int, timeout_s: float) -> None:
         raise TimeoutError(f"{len(sink.accepted)} of {wanted} emails accepted")
 
 
-def notifier(folder: Path, concurrency: int, connections: int, worker: int = 0) -> Process:
+def notifier(folder: Path, in_flight: int, connections: int, worker: int = 0) -> Process:
     """One notifier worker (all in one consumer group: Kafka shares the partitions among them)."""
     port = NOTIFIER + 10 * worker
     env = {
         "DRR_KAFKA_BOOTSTRAP": f"127.0.0.1:{KAFKA}", "DRR_NOTIFIER_PORT": str(port),
-        "DRR_NOTIFIER_SMTP_PORT": str(SMTP_PORT), "DRR_NOTIFIER_CONCURRENCY": str(concurrency),
+        "DRR_NOTIFIER_SMTP_PORT": str(SMTP_PORT), "DRR_NOTIFIER_IN_FLIGHT": str(in_flight),
         "DRR_NOTIFIER_SMTP_CONNECTIONS": str(connections), "DRR_LOG_LEVEL": "WARNING",
     }  # fmt: skip
     log = folder / f"notifier-{worker}.log"
@@ -127,7 +128,7 @@ def run(folder: Path, args: argparse.Namespace) -> None:
         if args.workers == 1:  # the backlog first: the rate counts from the first email on
             asyncio.run(produce(kafka.bootstrap, args.deliveries))
         for worker in range(args.workers):  # several: all in the group before the backlog comes
-            processes.append(notifier(folder, args.concurrency, args.connections, worker))
+            processes.append(notifier(folder, args.in_flight, args.connections, worker))
         if args.workers > 1:
             time.sleep(15)  # the group settled (the last join rebalances everyone)
             asyncio.run(produce(kafka.bootstrap, args.deliveries))
@@ -152,7 +153,8 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=10_000)
     parser.add_argument("--paced", type=int, default=3000)
     parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--concurrency", type=int, default=1, help="DRR_NOTIFIER_CONCURRENCY (1: as deployed)")
+    default = NotifierSettings.model_fields["in_flight"].default
+    parser.add_argument("--in-flight", type=int, default=default, help="DRR_NOTIFIER_IN_FLIGHT (default: as deployed)")
     parser.add_argument("--connections", type=int, default=4, help="DRR_NOTIFIER_SMTP_CONNECTIONS")
     parser.add_argument("--workers", type=int, default=1, help="notifier processes (at most the partition count)")
     args = parser.parse_args()

@@ -31,9 +31,9 @@ class FaustSettings(ServiceSettings):
     """How often to look for messages faust skipped after a restart (faust_gaps.py); 0 turns it off."""
 
 
-def make_app(app_id: str, settings: FaustSettings, *, one_in_flight: bool = True, **options: Any) -> faust.App:
+def make_app(app_id: str, settings: FaustSettings, **options: Any) -> faust.App:
     """`options`: further faust settings for one service (e.g. producer batching), added to the common ones.
-    `one_in_flight`: every agent handles one message at a time, so faust_gaps.py may repair skips."""
+    Every agent must acknowledge its messages in the order it took them, so faust_gaps.py may repair skips."""
     app = faust.App(
         app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -53,7 +53,7 @@ def make_app(app_id: str, settings: FaustSettings, *, one_in_flight: bool = True
         **options,
     )
     _add_pages(app)
-    if one_in_flight and settings.skipped_check_s > 0:
+    if settings.skipped_check_s > 0:
         watch_skipped(app, settings.skipped_check_s)
     return app
 
@@ -106,4 +106,7 @@ def run_worker(app: faust.App, service: str, level: str) -> None:
         quiet=True,
         redirect_stdouts=False,
     )
+    # at WARNING and above faust sets up a terminal spinner that turns the root logger to DEBUG, so every
+    # debug call (one per message produced) builds a record that is then thrown away
+    worker.spinner = None
     worker.execute_from_commandline()

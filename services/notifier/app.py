@@ -10,7 +10,9 @@ DRR_NOTIFIER_SMTP_HOST, DRR_NOTIFIER_SMTP_PORT, DRR_NOTIFIER_DELIVERY_MODE, ...)
 Alert on `drr_notifier_dead_letters_total`.
 """
 
+import asyncio
 import logging
+from functools import partial
 
 import faust
 
@@ -23,6 +25,7 @@ from services.notifier.delivering import RetryPolicy
 from services.notifier.escalating import wire_escalation
 from services.notifier.guidance import load_guidance
 from services.notifier.holds import wire_holds
+from services.notifier.in_order import InOrder
 from services.notifier.ledger import EmailLedger, Seen
 from services.notifier.patterns import wire_case_events
 from services.notifier.pausing import wire_pauses
@@ -45,7 +48,7 @@ def build(
 ) -> faust.App:
     """The app; `mailer`, `clock` and `ledger` replace the SMTP adapter, the system clock and the
     Kafka-backed ledger (broker-free tests pass fakes)."""
-    app = make_app(topics.NOTIFIER_APP_ID, settings, one_in_flight=settings.concurrency == 1)
+    app = make_app(topics.NOTIFIER_APP_ID, settings)
     metrics.zero_series()
     time = clock or SystemClock()
     deliveries, audit = raw_topic(app, topics.DELIVERIES), raw_topic(app, topics.AUDIT)
@@ -56,7 +59,7 @@ def build(
     policy = load_policy(settings.policy_path)
     # no value_type: faust would restore values with `dict.from_data` (which does not exist); plain JSON
     table = app.Table(topics.NOTIFIER_EMAILS_TABLE, partitions=topics.PARTITIONS, key_type=str)
-    ledger = ledger or EmailLedger(table, app.producer.flush, time)
+    ledger = ledger or EmailLedger(table, time)
     retry = RetryPolicy(
         settings.max_attempts, settings.retry_base_s, settings.retry_max_delay_s, settings.retry_max_age_s
     )
@@ -93,15 +96,22 @@ def build(
 
     escalator.send = holds.send = sending.send
 
-    # One delivery at a time by default: with several actors faust-streaming 0.15.3 can commit past one
-    # still in flight (upstream #606; see NotifierSettings.concurrency).
-    @app.agent(deliveries, concurrency=settings.concurrency)
+    in_order = InOrder(settings.in_flight, on_failure=lambda error: asyncio.ensure_future(app.crash(error)))
+
+    async def take(raw: bytes) -> None:
+        delivery = await parse_or_dead_letter(Delivery.model_validate_json, raw, dead_letters, topics.DELIVERIES)
+        if delivery is None:
+            metrics.DEAD_LETTERS.labels("unparseable").inc()
+            return
+        await handle(delivery)
+
+    # One actor; several deliveries under way within it, one per case, acknowledged in order (in_order.py)
+    @app.agent(deliveries)
     async def notify(stream: faust.StreamT[bytes]) -> None:
-        async for raw in stream:
-            delivery = await parse_or_dead_letter(Delivery.model_validate_json, raw, dead_letters, topics.DELIVERIES)
-            if delivery is None:
-                metrics.DEAD_LETTERS.labels("unparseable").inc()
-                continue
-            await handle(delivery)
+        try:
+            async for event in stream.noack().events():  # type: ignore[attr-defined]  # Stream has it, StreamT not
+                await in_order.start(event, event.key, partial(take, event.value))
+        finally:
+            await in_order.close(timeout_s=settings.smtp_timeout_s)
 
     return app

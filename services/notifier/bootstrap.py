@@ -33,11 +33,9 @@ class NotifierSettings(FaustSettings):
     sender: str = "drr-notify@localhost"
     smtp_connections: int = Field(4, ge=1)
     """SMTP sessions kept open and reused."""
-    concurrency: int = Field(1, ge=1)
-    """Deliveries handled at once (agent actors). Keep 1: actors ack out of order, and faust-streaming
-    0.15.3 then commits past a message still in flight when it is the only gap at the head
-    (`Consumer._new_offset`, upstream issue #606), so a SIGKILL loses it; above 1 the skipped-message
-    watchdog (shared/faust_gaps.py) is off too, since a message in flight would look skipped."""
+    in_flight: int = Field(32, ge=1)
+    """Deliveries under way at once, one per case, acknowledged in the order they came (in_order.py):
+    while one waits on the broker or the SMTP server, others are rendered and sent. 1: one at a time."""
     max_attempts: int = Field(100, ge=1)
     retry_base_s: float = Field(0.5, ge=0)
     """The first retry waits about this long; each later one about twice the one before."""

@@ -9,7 +9,8 @@ import faust
 
 
 class Topic(Protocol):
-    """What the notifier's parts send to (a Faust topic; tests pass recorders)."""
+    """What the notifier's parts send to (a Faust topic; tests pass recorders). A Faust topic's `send`
+    returns the broker's acknowledgement, to await where the record must be on the broker first."""
 
     async def send(self, *, key: bytes, value: bytes, headers: Any = None) -> Any: ...
 

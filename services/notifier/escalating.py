@@ -20,6 +20,7 @@ import faust
 from services.notifier import ownership
 from services.notifier.clock import Clock
 from services.notifier.commanding import Topic, take_commands
+from services.notifier.durable import put
 from services.notifier.escalation import Escalation, add_delivery, is_due, pending_for
 from services.notifier.follow_ups import FollowUp, follow_ups
 from services.notifier.ownership import Ownership
@@ -74,12 +75,14 @@ class Escalator:
     def team(self, case_id: str) -> CaseTeam:
         return CaseTeam.model_validate(self.teams.get(case_id) or {})
 
-    def watch(self, delivery: Delivery, *, sent: bool) -> None:
-        """Called inside the deliveries stream once an alert was handled; only one sent is watched."""
+    def watch(self, delivery: Delivery, *, sent: bool) -> Awaitable[Any] | None:
+        """Called inside the deliveries stream once an alert was handled; only one sent is watched.
+        Returns the pending entry's write, for the caller to wait on before its final ledger mark."""
         entry = None if not sent else pending_for(delivery, self.policy, self.clock.now(), self.unit_s)
-        if entry is not None:
-            known = self.pending.get(entry["alert_id"])
-            self.pending[entry["alert_id"]] = entry if known is None else add_delivery(known, delivery)
+        if entry is None:
+            return None
+        known = self.pending.get(entry["alert_id"])
+        return put(self.pending, entry["alert_id"], entry if known is None else add_delivery(known, delivery))
 
     async def sweep(self) -> None:
         for other_sweep, _ in self.others:

@@ -7,11 +7,12 @@ in `sending` was interrupted (a crash) between those two writes: whether the ser
 be known, so it is sent again marked as a possible duplicate, with the same Message-ID.
 """
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from enum import Enum
 from typing import Any
 
 from services.notifier.clock import Clock
+from services.notifier.durable import put
 from services.notifier.states import FINAL, DeliveryState
 from shared.deliveries import Delivery
 
@@ -25,8 +26,8 @@ class Seen(Enum):
 
 
 class EmailLedger:
-    def __init__(self, table: MutableMapping[str, Any], persist: Callable[[], Awaitable[None]], clock: Clock) -> None:
-        self.table, self.persist, self.clock = table, persist, clock
+    def __init__(self, table: MutableMapping[str, Any], clock: Clock) -> None:
+        self.table, self.clock = table, clock
 
     @staticmethod
     def key(delivery: Delivery) -> str:
@@ -45,5 +46,4 @@ class EmailLedger:
 
     async def mark(self, delivery: Delivery, state: DeliveryState) -> None:
         """Record the state and wait until the changelog write is acknowledged by the broker."""
-        self.table[self.key(delivery)] = {"state": state.value, "at": self.clock.now().isoformat()}
-        await self.persist()
+        await put(self.table, self.key(delivery), {"state": state.value, "at": self.clock.now().isoformat()})

@@ -2,9 +2,11 @@
 reminder): the idempotency ledger, the state machine, the escalation watch, the audit records, and the
 dead-letter topic for what it gives up on (whole, with headers source and error, so an operator can replay)."""
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from services.notifier import metrics
 from services.notifier.adapters import Mailer
@@ -33,8 +35,8 @@ class Sending:
     delivered: DeliveryState
     """DELIVERED, or DELIVERED_TEST in test mode."""
     ack_url: Callable[[Delivery, Priority], str | None]
-    watch: Callable[..., None]
-    """The escalator's: called once an alert was handled, before the final ledger mark (one flush for both)."""
+    watch: Callable[..., Awaitable[Any] | None]
+    """The escalator's: called once an alert was handled; its write is awaited before the final ledger mark."""
     audit: Topic
     dead_letters: Topic
 
@@ -56,19 +58,25 @@ class Sending:
             delivered=self.delivered,
             headers=POSSIBLE_DUPLICATE if seen is Seen.INTERRUPTED else None,
         )
-        self.watch(delivery, sent=not gave_up(records))
-        final = DeliveryState.DEAD_LETTERED if gave_up(records) else self.delivered
+        dead = gave_up(records)
+        watched = self.watch(delivery, sent=dead is None)
+        # on the broker before the final mark: a crash in between sends again (deduplicated), loses nothing
+        await asyncio.gather(*await self.publish(delivery, records), *([watched] if watched else []))
+        final = DeliveryState.DEAD_LETTERED if dead else self.delivered
         await self.ledger.mark(delivery, final)
-        await self.publish(delivery, records)
         log.info("delivery handled", extra={"delivery_id": str(delivery.delivery_id), "outcome": records[-1].outcome})
         return final
 
-    async def publish(self, delivery: Delivery, records: list[AuditRecord]) -> None:
+    async def publish(self, delivery: Delivery, records: list[AuditRecord]) -> list[Awaitable[Any]]:
+        """The dead letter (if given up on) and the audit records, sent; returns their acknowledgements."""
         key = delivery.case_id.encode()
         dead = gave_up(records)
+        acked = []
         if dead is not None:  # before the audit record that says it was dead-lettered
             headers = [("source", topics.DELIVERIES.encode()), ("error", str(dead.outcome).encode())]
-            await self.dead_letters.send(key=key, value=delivery.model_dump_json().encode(), headers=headers)
+            value = delivery.model_dump_json().encode()
+            acked.append(await self.dead_letters.send(key=key, value=value, headers=headers))
         for record in records:
-            await self.audit.send(key=key, value=record.model_dump_json().encode())
+            acked.append(await self.audit.send(key=key, value=record.model_dump_json().encode()))
         metrics.count(delivery.event_type, records)
+        return acked

@@ -1,6 +1,7 @@
 """Fakes for the notifier's ports: a mailer that records, a clock that only moves when told, a sleep
 that only records (and moves the fake clock)."""
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,22 @@ class FakeMailer:
         self.sent.append({**message, "headers": dict(headers)})
         if self.errors:
             raise self.errors.pop(0)
+
+
+class FakeTable(dict[str, Any]):
+    """A Faust table's changelog side (durable.ChangelogTable): each write acknowledged at once."""
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self
+
+    def partition_for_key(self, key: Any) -> int | None:
+        return None
+
+    def send_changelog(self, partition: int | None, key: Any, value: Any) -> "asyncio.Future[None]":
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        acked.set_result(None)
+        return acked
 
 
 @dataclass

@@ -21,7 +21,7 @@ from shared.audit_records import AuditKind, AuditRecord
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.roles import Agency, Role
 from tests.faust_agents import fed
-from tests.unit.notifier.fakes import FakeClock, FakeMailer
+from tests.unit.notifier.fakes import FakeClock, FakeMailer, FakeTable
 
 
 @pytest.fixture
@@ -62,12 +62,8 @@ def a_delivery(event_type: str = "risk_assessment.updated") -> Delivery:
     )
 
 
-async def flushed() -> None:
-    return None
-
-
 async def run(mailer: FakeMailer, *values: bytes, ledger: EmailLedger | None = None) -> None:
-    ledger = ledger or EmailLedger({}, flushed, FakeClock())
+    ledger = ledger or EmailLedger(FakeTable(), FakeClock())
     app = build(NotifierSettings(max_attempts=2, retry_base_s=0), mailer, FakeClock(), ledger)
     async with fed(app, "services.notifier.app.notify") as put:
         for value in values:
@@ -104,7 +100,7 @@ async def test_an_unparseable_delivery_is_dead_lettered_and_the_stream_goes_on(
 async def test_a_delivery_already_sent_is_not_sent_again(sent: list[tuple[str, dict[str, Any]]]) -> None:
     """Redelivery or a replay from offset 0: the ledger says delivered, so nothing leaves."""
     mailer, delivery = FakeMailer(), a_delivery()
-    ledger = EmailLedger({}, flushed, FakeClock())
+    ledger = EmailLedger(FakeTable(), FakeClock())
     await run(mailer, delivery.model_dump_json().encode(), delivery.model_dump_json().encode(), ledger=ledger)
     assert len(mailer.sent) == 1
     assert ledger.table == {f"email:{delivery.delivery_id}": {"state": "delivered", "at": "2026-11-25T09:00:00+00:00"}}
@@ -114,7 +110,7 @@ async def test_a_delivery_interrupted_mid_send_goes_again_marked_as_a_possible_d
     sent: list[tuple[str, dict[str, Any]]],
 ) -> None:
     mailer, delivery = FakeMailer(), a_delivery()
-    ledger = EmailLedger({f"email:{delivery.delivery_id}": {"state": "sending", "at": "x"}}, flushed, FakeClock())
+    ledger = EmailLedger(FakeTable({f"email:{delivery.delivery_id}": {"state": "sending", "at": "x"}}), FakeClock())
     await run(mailer, delivery.model_dump_json().encode(), ledger=ledger)
     [message] = mailer.sent
     assert message["headers"]["X-DRR-Possible-Duplicate"] == "yes"
@@ -126,7 +122,7 @@ async def test_a_normal_delivery_is_held_durably_before_the_ledger_says_so(
 ) -> None:
     """No email yet: an `add` on the holds topic, then the ledger's `held`, then the audit record."""
     mailer, delivery = FakeMailer(), a_delivery("appointment.missed")
-    ledger = EmailLedger({}, flushed, FakeClock())
+    ledger = EmailLedger(FakeTable(), FakeClock())
     await run(mailer, delivery.model_dump_json().encode(), delivery.model_dump_json().encode(), ledger=ledger)
     assert mailer.sent == []
     assert [t for t, _ in sent] == [topics.HOLDS, topics.AUDIT]  # the repeat found it held: nothing more

@@ -18,7 +18,7 @@ from shared.events import Envelope, parse_event
 from shared.payloads import Practitioner
 from shared.roles import Agency, Role
 from shared.team import CaseTeam
-from tests.unit.notifier.fakes import FakeClock
+from tests.unit.notifier.fakes import FakeClock, FakeTable
 
 POLICY = Escalation.model_validate(
     {
@@ -58,7 +58,7 @@ class Recording:
 class Harness:
     def __init__(self) -> None:
         self.clock = FakeClock()
-        self.pending: dict[str, Any] = {}
+        self.pending = FakeTable()
         self.acks: dict[str, Any] = {}
         team = CaseTeam(members={"chair-1": Recipient(
             practitioner_id="chair-1", name=CHAIR.name, email=CHAIR.email, agency=CHAIR.agency, role=Role.PANEL_CHAIR
