@@ -24,8 +24,8 @@ from shared import topics
 from tests.e2e.test_case_history import eventually
 
 MEMBER = {"id": "p-e2e-2", "name": "Ira Moss", "email": "ira.moss@police.example.org", "agency": "police"}
-IN_FLIGHT = NotifierSettings.model_fields["concurrency"].default
-"""DRR_NOTIFIER_CONCURRENCY's default: at most this many sends can be cut short by a crash."""
+IN_FLIGHT = NotifierSettings.model_fields["in_flight"].default
+"""DRR_NOTIFIER_IN_FLIGHT's default: at most this many sends can be cut short by a crash."""
 
 
 def event(case_id: str, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:

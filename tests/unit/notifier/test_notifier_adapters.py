@@ -42,15 +42,23 @@ def test_classify(error: Exception, kind: type[Exception], reason: str) -> None:
     assert "a@b" not in str(classified)
 
 
+def parsed(raw: bytes) -> EmailMessage:
+    message = BytesParser(policy=default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
 def test_compose_sets_the_identifying_headers() -> None:
-    message = compose(
-        sender="n@localhost",
-        to="a@b.example",
-        subject="S",
-        body="B\n",
-        message_id="<1@drr-notify>",
-        headers={"X-DRR-Case-Id": "C-1"},
-        html="<p>B</p>",
+    message = parsed(
+        compose(
+            sender="n@localhost",
+            to="a@b.example",
+            subject="S",
+            body="B\n",
+            message_id="<1@drr-notify>",
+            headers={"X-DRR-Case-Id": "C-1"},
+            html="<p>B</p>",
+        )
     )
     assert message.get_content_type() == "multipart/alternative"
     assert (message["Message-ID"], message["X-DRR-Case-Id"], message["From"]) == (
@@ -74,9 +82,22 @@ def test_a_composed_message_reads_back_as_sent_whatever_the_script(subject: str)
     body = "Contact – ß é 文字\n"
     message = compose(sender="n@localhost", to="a@b.example", subject=subject, body=body,
                       message_id="<1@drr-notify>", headers={}, html="<p>ß é 文字</p>")  # fmt: skip
-    parsed = BytesParser(policy=default).parsebytes(message.as_bytes())
-    assert isinstance(parsed, EmailMessage)
-    assert parsed["Subject"] == subject
-    plain, html = parsed.get_body(("plain",)), parsed.get_body(("html",))
+    read = parsed(message)
+    assert read["Subject"] == subject
+    assert all(len(line) <= 78 for line in message.split(b"\r\n"))  # folded, as RFC 5322 recommends
+    plain, html = read.get_body(("plain",)), read.get_body(("html",))
     assert plain is not None and plain.get_content() == body
     assert html is not None and "ß é 文字" in html.get_content()
+
+
+def test_a_plain_text_message_is_one_part() -> None:
+    message = parsed(compose(sender="n@localhost", to="a@b.example", subject="S", body="Only text – é\n",
+                             message_id="<2@drr-notify>", headers={}))  # fmt: skip
+    assert message.get_content_type() == "text/plain" and message.get_content() == "Only text – é\n"
+
+
+@pytest.mark.parametrize("value", ["C-1\r\nBcc: x@evil.example", "C-1\nX: y", "Zoë"])
+def test_a_header_value_cannot_carry_a_line_break_or_unencoded_text(value: str) -> None:
+    with pytest.raises(ValueError, match="X-DRR-Case-Id"):
+        compose(sender="n@localhost", to="a@b.example", subject="S", body="B", message_id="<3@drr-notify>",
+                headers={"X-DRR-Case-Id": value})  # fmt: skip
