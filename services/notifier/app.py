@@ -3,7 +3,9 @@ SMTP, at once (critical and high), or held back and released as one email with o
 settle window, low in a daily digest, non-critical while the case is paused: holding.py). Every email
 takes one path (sending.py): a durable ledger (Faust table) that makes redelivery, restarts and replays
 send nothing twice, the delivery state machine (states.py) with an audit record and a metric per
-transition, and the dead-letter topic for what it gives up on.
+transition, and the dead-letter topic for what it gives up on. Several deliveries are under way at
+once, one per case, acknowledged in the order they came (in_order.py); a handler that fails unexpectedly
+stops the worker, so what it had not committed is handled again after its restart.
 
 Run: `python -m services.notifier` (settings: DRR_KAFKA_BOOTSTRAP, DRR_NOTIFIER_PORT,
 DRR_NOTIFIER_SMTP_HOST, DRR_NOTIFIER_SMTP_PORT, DRR_NOTIFIER_DELIVERY_MODE, ...).

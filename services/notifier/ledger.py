@@ -2,9 +2,10 @@
 redelivery and a replay of the deliveries topic from offset 0.
 
 Backed by a Faust table (changelog topic, restored on start). The `sending` mark is made durable
-*before* the email leaves and the final state right after the server accepts it. A delivery found
-in `sending` was interrupted (a crash) between those two writes: whether the server took it cannot
-be known, so it is sent again marked as a possible duplicate, with the same Message-ID.
+*before* the email leaves, and the final state once the server has accepted it and its audit records
+are on the broker. A delivery found in `sending` was interrupted (a crash) between those two writes:
+whether the server took it cannot be known, so it is sent again marked as a possible duplicate, with the
+same Message-ID (and the same audit record ids, which the audit ledger dedupes).
 """
 
 from collections.abc import MutableMapping

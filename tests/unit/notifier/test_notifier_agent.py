@@ -138,3 +138,17 @@ async def test_a_low_delivery_waits_for_the_recipients_digest(sent: list[tuple[s
     add = json.loads(sent[0][1]["value"])
     assert (sent[0][0], sent[0][1]["key"], add["batch"]) == (topics.HOLDS, b"p-1", "digest:p-1")
     assert add["release_at"] == "2026-11-26T07:00:00+00:00"  # the fake clock says 09:00: tomorrow's digest
+
+
+class BrokenMailer(FakeMailer):
+    async def send(self, **message: Any) -> None:
+        raise RuntimeError("a bug, not a mail error")
+
+
+async def test_an_unexpected_failure_stops_the_worker_rather_than_skipping_the_delivery() -> None:
+    app = build(NotifierSettings(), BrokenMailer(), FakeClock(), EmailLedger(FakeTable(), FakeClock()))
+    async with fed(app, "services.notifier.app.notify") as put:
+        event = await put(a_delivery().model_dump_json().encode(), key=b"C-7")
+        await asyncio.sleep(0)
+    assert isinstance(app.crash_reason, RuntimeError)
+    assert not event.message.acked  # left for the restarted worker
