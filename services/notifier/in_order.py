@@ -1,6 +1,6 @@
 """Several deliveries handled at once within one Faust actor, with the guarantees of one at a time.
 
-Handling one delivery at a time left the notifier idle most of each email, waiting on the broker (the
+Handling one delivery at a time left the notifier idle for part of each email, waiting on the broker (the
 ledger's acknowledged writes) and on the SMTP server. Here up to `window` are under way together, and:
 
 - one case at a time: a case's deliveries are handled in the order they came, so its ledger entries,
