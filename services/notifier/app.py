@@ -99,6 +99,7 @@ def build(
     escalator.send = holds.send = sending.send
 
     in_order = InOrder(settings.in_flight, on_failure=lambda error: asyncio.ensure_future(app.crash(error)))
+    metrics.UNDER_WAY.set_function(lambda: in_order.under_way)
 
     async def take(raw: bytes) -> None:
         delivery = await parse_or_dead_letter(Delivery.model_validate_json, raw, dead_letters, topics.DELIVERIES)

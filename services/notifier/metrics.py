@@ -1,6 +1,6 @@
 """Notifier metrics. Labels are codes (event type, state, reason), never personal data."""
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from services.notifier.states import DeliveryState
 from shared.audit_records import AuditRecord
@@ -13,6 +13,10 @@ DUPLICATES = Counter("drr_notifier_duplicates_skipped", "Deliveries already emai
 CASE_EVENTS = Counter("drr_notifier_case_events", "drr.events consumed by the notifier's own case-events consumer")
 ACKS = Counter("drr_notifier_acknowledgements", "Alerts acknowledged through their link (first time each)")
 HELD = Counter("drr_notifier_alerts_held", "Alerts held back for a grouped email, a digest or a pause's end", ["kind"])
+UNDER_WAY = Gauge(
+    "drr_notifier_deliveries_under_way",
+    "Deliveries taken and not yet acknowledged (at most DRR_NOTIFIER_IN_FLIGHT; stuck there: the SMTP server is failing)",
+)
 RESENT_UNCERTAIN = Counter(
     "drr_notifier_possible_duplicates", "Deliveries interrupted mid-send and sent again marked as possible duplicates"
 )

@@ -73,6 +73,7 @@ async def run(mailer: FakeMailer, *values: bytes, ledger: EmailLedger | None = N
 async def test_a_sent_delivery_is_audited_by_case(sent: list[tuple[str, dict[str, Any]]]) -> None:
     delivery = a_delivery()
     await run(FakeMailer(), delivery.model_dump_json().encode())
+    assert REGISTRY.get_sample_value("drr_notifier_deliveries_under_way") == 0  # handled and acknowledged
     assert {topic for topic, _ in sent} == {topics.AUDIT} and {k["key"] for _, k in sent} == {b"C-7"}
     kinds = [AuditRecord.model_validate_json(kwargs["value"]).kind for _, kwargs in sent]
     assert kinds == [AuditKind.EMAIL_CREATED, AuditKind.EMAIL_SENDING, AuditKind.EMAIL_SENT]
@@ -152,3 +153,4 @@ async def test_an_unexpected_failure_stops_the_worker_rather_than_skipping_the_d
         await asyncio.sleep(0)
     assert isinstance(app.crash_reason, RuntimeError)
     assert not event.message.acked  # left for the restarted worker
+    assert REGISTRY.get_sample_value("drr_notifier_deliveries_under_way") == 1
