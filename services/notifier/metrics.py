@@ -15,7 +15,7 @@ ACKS = Counter("drr_notifier_acknowledgements", "Alerts acknowledged through the
 HELD = Counter("drr_notifier_alerts_held", "Alerts held back for a grouped email, a digest or a pause's end", ["kind"])
 UNDER_WAY = Gauge(
     "drr_notifier_deliveries_under_way",
-    "Deliveries taken and not yet acknowledged (at most DRR_NOTIFIER_IN_FLIGHT; stuck there: the SMTP server is failing)",
+    "Deliveries taken and not yet acknowledged (at most DRR_NOTIFIER_IN_FLIGHT; held there: SMTP is failing)",
 )
 RESENT_UNCERTAIN = Counter(
     "drr_notifier_possible_duplicates", "Deliveries interrupted mid-send and sent again marked as possible duplicates"
