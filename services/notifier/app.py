@@ -32,6 +32,7 @@ from services.notifier.ledger import EmailLedger, Seen
 from services.notifier.patterns import wire_case_events
 from services.notifier.pausing import wire_pauses
 from services.notifier.policy import load_policy
+from services.notifier.priorities import original_of
 from services.notifier.rendering import Renderer
 from services.notifier.sending import Sending
 from services.notifier.states import DeliveryState
@@ -88,13 +89,15 @@ def build(
         if ledger.seen(delivery) is Seen.DONE:
             metrics.DUPLICATES.inc()
             return
-        priority = policy.priority_of(delivery.event_type, delivery.payload)
+        # a retraction or correction is as urgent as what it follows up (priorities.original_of)
+        own = policy.priority_of(delivery.event_type, delivery.payload)
+        priority = ledger.priority_of(original_of(delivery)) or own
         place = holds.placement(delivery, priority)
         if place is None:
             await sending.send(delivery, priority)
             return
         await holds.hold(delivery, priority, place)  # on the broker before the ledger says held
-        await ledger.mark(delivery, DeliveryState.HELD)
+        await ledger.mark(delivery, DeliveryState.HELD, priority)
 
     escalator.send = holds.send = sending.send
 

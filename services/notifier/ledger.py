@@ -11,9 +11,11 @@ same Message-ID (and the same audit record ids, which the audit ledger dedupes).
 from collections.abc import MutableMapping
 from enum import Enum
 from typing import Any
+from uuid import UUID
 
 from services.notifier.clock import Clock
 from services.notifier.durable import put
+from services.notifier.priorities import Priority
 from services.notifier.states import FINAL, DeliveryState
 from shared.deliveries import Delivery
 
@@ -32,8 +34,7 @@ class EmailLedger:
 
     @staticmethod
     def key(delivery: Delivery) -> str:
-        """delivery_id is already stable per (event, recipient); the channel completes the triple."""
-        return f"{CHANNEL}:{delivery.delivery_id}"
+        return key_of(delivery.delivery_id)
 
     def seen(self, delivery: Delivery) -> Seen:
         state = self.state(delivery)
@@ -45,6 +46,17 @@ class EmailLedger:
         entry = self.table.get(self.key(delivery))
         return None if entry is None else DeliveryState(entry["state"])
 
-    async def mark(self, delivery: Delivery, state: DeliveryState) -> None:
+    def priority_of(self, delivery_id: UUID | None) -> Priority | None:
+        """The priority a delivery was handled at (None: not seen, or recorded before priorities were)."""
+        entry = None if delivery_id is None else self.table.get(key_of(delivery_id))
+        return None if entry is None or "priority" not in entry else Priority(entry["priority"])
+
+    async def mark(self, delivery: Delivery, state: DeliveryState, priority: Priority) -> None:
         """Record the state and wait until the changelog write is acknowledged by the broker."""
-        await put(self.table, self.key(delivery), {"state": state.value, "at": self.clock.now().isoformat()})
+        entry = {"state": state.value, "at": self.clock.now().isoformat(), "priority": priority.value}
+        await put(self.table, self.key(delivery), entry)
+
+
+def key_of(delivery_id: UUID) -> str:
+    """delivery_id is already stable per (event, recipient); the channel completes the triple."""
+    return f"{CHANNEL}:{delivery_id}"

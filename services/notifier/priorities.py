@@ -1,6 +1,10 @@
 """How urgent an alert is; what each level means for sending is in policy.yaml and holding.py."""
 
 from enum import StrEnum
+from uuid import UUID
+
+from shared.deliveries import Delivery, delivery_id_for
+from shared.payloads import FOLLOW_UP_EVENTS
 
 
 class Priority(StrEnum):
@@ -12,3 +16,12 @@ class Priority(StrEnum):
 
 IMMEDIATE = frozenset({Priority.CRITICAL, Priority.HIGH})
 """Sent at once (unless a pause holds a high one back), with an acknowledgement link."""
+
+
+def original_of(delivery: Delivery) -> UUID | None:
+    """The delivery a retraction or correction follows up: the same recipient's of the earlier event.
+    A follow-up is as urgent as what it follows up, so that it never reaches anyone before the alert it
+    is about (a retracted digest item goes in the digest, a retracted critical trigger at once)."""
+    field = FOLLOW_UP_EVENTS.get(delivery.event_type)
+    earlier = delivery.payload.get(field) if field else None
+    return delivery_id_for(UUID(str(earlier)), delivery.recipient.practitioner_id) if earlier else None

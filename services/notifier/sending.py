@@ -46,7 +46,7 @@ class Sending:
         if seen is Seen.DONE:
             metrics.DUPLICATES.inc()
             return self.ledger.state(delivery) or self.delivered
-        await self.ledger.mark(delivery, DeliveryState.SENDING)  # durable before the email leaves
+        await self.ledger.mark(delivery, DeliveryState.SENDING, priority)  # durable before the email leaves
         if seen is Seen.INTERRUPTED:
             metrics.RESENT_UNCERTAIN.inc()
         records = await deliver(
@@ -63,7 +63,7 @@ class Sending:
         # on the broker before the final mark: a crash in between sends again (deduplicated), loses nothing
         await asyncio.gather(*await self.publish(delivery, records), *([watched] if watched else []))
         final = DeliveryState.DEAD_LETTERED if dead else self.delivered
-        await self.ledger.mark(delivery, final)
+        await self.ledger.mark(delivery, final, priority)
         log.info("delivery handled", extra={"delivery_id": str(delivery.delivery_id), "outcome": records[-1].outcome})
         return final
 

@@ -104,7 +104,8 @@ async def test_a_delivery_already_sent_is_not_sent_again(sent: list[tuple[str, d
     ledger = EmailLedger(FakeTable(), FakeClock())
     await run(mailer, delivery.model_dump_json().encode(), delivery.model_dump_json().encode(), ledger=ledger)
     assert len(mailer.sent) == 1
-    assert ledger.table == {f"email:{delivery.delivery_id}": {"state": "delivered", "at": "2026-11-25T09:00:00+00:00"}}
+    entry = {"state": "delivered", "at": "2026-11-25T09:00:00+00:00", "priority": "high"}
+    assert ledger.table == {f"email:{delivery.delivery_id}": entry}
 
 
 async def test_a_delivery_interrupted_mid_send_goes_again_marked_as_a_possible_duplicate(
@@ -139,6 +140,31 @@ async def test_a_low_delivery_waits_for_the_recipients_digest(sent: list[tuple[s
     add = json.loads(sent[0][1]["value"])
     assert (sent[0][0], sent[0][1]["key"], add["batch"]) == (topics.HOLDS, b"p-1", "digest:p-1")
     assert add["release_at"] == "2026-11-26T07:00:00+00:00"  # the fake clock says 09:00: tomorrow's digest
+
+
+def retraction_of(original: Delivery) -> Delivery:
+    event_id = uuid4()
+    return original.model_copy(update={
+        "event_id": event_id, "delivery_id": delivery_id_for(event_id, original.recipient.practitioner_id),
+        "event_type": "event.retracted", "payload": {"retracted_event_id": str(original.event_id), "reason": "x"},
+    })  # fmt: skip
+
+
+async def test_a_retraction_of_a_digest_item_waits_for_the_same_digest(sent: list[tuple[str, dict[str, Any]]]) -> None:
+    """On its own a retraction is normal (the settle window): it would reach the recipient before the item."""
+    original = a_delivery("appointment.attended")
+    await run(FakeMailer(), original.model_dump_json().encode(), retraction_of(original).model_dump_json().encode())
+    adds = [json.loads(kwargs["value"]) for topic, kwargs in sent if topic == topics.HOLDS]
+    assert [(add["batch"], add["priority"]) for add in adds] == [("digest:p-1", "low")] * 2
+
+
+async def test_a_retraction_of_an_alert_sent_at_once_goes_at_once(sent: list[tuple[str, dict[str, Any]]]) -> None:
+    mailer, original = FakeMailer(), a_delivery()
+    retraction = retraction_of(original)
+    await run(mailer, original.model_dump_json().encode(), retraction.model_dump_json().encode())
+    ids = [m["headers"]["X-DRR-Delivery-Id"] for m in mailer.sent]
+    assert ids == [str(original.delivery_id), str(retraction.delivery_id)]
+    assert not any(topic == topics.HOLDS for topic, _ in sent)
 
 
 class BrokenMailer(FakeMailer):
