@@ -8,6 +8,7 @@ import re
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
+from time import sleep
 from typing import Any
 
 import httpx
@@ -79,7 +80,8 @@ def held(stack: Stack, kind: str) -> float:
 
 def test_low_alerts_wait_for_each_recipients_daily_digest(stack: Stack) -> None:
     """Recipients of their own (a digest is per recipient, across cases): one attended appointment is held,
-    then goes in each recipient's digest once the notifier's clock passes the next digest hour."""
+    then goes in each recipient's digest once the notifier's clock passes the next digest hour. Its
+    retraction (on its own a normal alert, sent after the settle window) waits for the same digest."""
     case_id, tag = f"E2E-DIGEST-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:6]
     manager = {**CASE_MANAGER, "id": f"p-digest-cm-{tag}", "email": f"cm.{tag}@probation.example.org"}
     member = {**MEMBER, "id": f"p-digest-m-{tag}", "email": f"m.{tag}@police.example.org"}
@@ -94,7 +96,10 @@ def test_low_alerts_wait_for_each_recipients_daily_digest(stack: Stack) -> None:
         ]
     )
     assert {a.status_code for a in answers} == {202}
-    eventually(lambda: held(stack, "digest") >= before + 2, 60, "both alerts held for the digest")
+    retraction = {"retracted_event_id": answers[-1].json()["event_id"], "reason": "Recorded on the wrong case"}
+    assert stack.post_events([event(case_id, "event.retracted", retraction)])[0].status_code == 202
+    eventually(lambda: held(stack, "digest") >= before + 4, 60, "both alerts and both retractions held")
+    sleep(4)  # past the session stack's 2 s settle window and 1 s sweep
     assert messages(stack.maildir, case_id) == []
 
     hour = yaml.safe_load(NotifierSettings().policy_path.read_text())["holding"]["digest_hour_utc"]  # kept by tests
@@ -105,5 +110,5 @@ def test_low_alerts_wait_for_each_recipients_daily_digest(stack: Stack) -> None:
     assert sorted(str(m["To"]) for m in mails) == sorted(str(p["email"]) for p in (manager, member))
     for mail in mails:
         subject = str(mail["Subject"]).strip()
-        assert subject == f"[DRR case {case_id}] Your daily digest of low-priority updates: 1 update (LOW)"
-        assert "visit-1" in text_of(mail)
+        assert subject == f"[DRR case {case_id}] Your daily digest of low-priority updates: 2 updates (LOW)"
+        assert "visit-1" in text_of(mail) and "Earlier notification retracted" in text_of(mail)
