@@ -7,10 +7,11 @@ Keys: `intake keys issue --agency prison --system nomis`.
 """
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
@@ -22,6 +23,7 @@ from services.intake.auth import Refusal, authenticate
 from services.intake.bootstrap import IntakeSettings
 from services.intake.handling import Intake, Outcome
 from services.intake.keys import ApiKey
+from services.intake.pruning import ReceiptPruner
 from services.intake.ratelimit import TokenBuckets
 from services.intake.receipts import refused_record
 from services.intake.responses import BatchResult, Receipt, documented, error_response
@@ -39,17 +41,22 @@ def create_app(
     keys: KeyRepository,
     receipts: ReceiptRepository,
     connect: bool = True,
+    clock: Callable[[], float] = time.time,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_keep_connecting(publisher)) if connect else None
+        pruning = asyncio.create_task(ReceiptPruner(settings, receipts, clock=clock).run())
         yield
+        pruning.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pruning
         if task:
             task.cancel()
         await publisher.stop()
 
     app = FastAPI(title="drr-notify intake", version="1", lifespan=lifespan)
-    door = Door(settings, keys, Intake(settings, publisher, receipts))
+    door = Door(settings, keys, Intake(settings, publisher, receipts, clock))
     single = {200: {"model": Receipt}, **documented(*REFUSALS, 409)}
     app.post("/v1/events", status_code=202, response_model=Receipt, responses=single, openapi_extra=openapi.EVENT_BODY)(
         door.post_event

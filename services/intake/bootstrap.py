@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -23,3 +24,12 @@ class IntakeSettings(ServiceSettings):
     """Events a second each API key may publish on average (token bucket)."""
     rate_burst: float = 1000.0
     """How many events a key may publish at once before the rate applies."""
+    idempotency_retention_s: float = Field(7 * 24 * 3600, gt=0)
+    """How long an idempotency receipt is kept (by its claim time); a retry after it counts as a new event."""
+    prune_interval_s: float = Field(3600, gt=0)
+    """How often intake deletes receipts older than the retention (and once at start)."""
+
+    @property
+    def stale_claim_s(self) -> float:
+        """A pending claim older than this was left by a request that died mid-publish: it may be taken over."""
+        return self.publish_timeout_s + 30

@@ -3,8 +3,11 @@
     intake keys issue --agency prison --system nomis [--event-types 'release.*,trigger.reported']
     intake keys revoke KEY_ID
     intake keys list
+    intake receipts prune
 
 The key is printed once, at issue; only its SHA-256 is stored (DRR_INTAKE_DB_PATH, or --db).
+`receipts prune` deletes idempotency receipts older than DRR_INTAKE_IDEMPOTENCY_RETENTION_S once (intake
+itself does so every DRR_INTAKE_PRUNE_INTERVAL_S) and prints how many.
 """
 
 import argparse
@@ -13,6 +16,7 @@ from pathlib import Path
 
 from services.intake.bootstrap import IntakeSettings
 from services.intake.key_admin import issue_key
+from services.intake.pruning import ReceiptPruner
 from services.intake.store import SqliteStore
 from shared.roles import Agency
 
@@ -22,25 +26,27 @@ def parser() -> argparse.ArgumentParser:
         prog="intake", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     root.add_argument("--db", type=Path, help="the intake database (default: DRR_INTAKE_DB_PATH)")
-    keys = (
-        root.add_subparsers(dest="group", required=True)
-        .add_parser("keys")
-        .add_subparsers(dest="command", required=True)
-    )
+    groups = root.add_subparsers(dest="group", required=True)
+    keys = groups.add_parser("keys").add_subparsers(dest="command", required=True)
     issue = keys.add_parser("issue", help="issue a key for one agency system")
     issue.add_argument("--agency", required=True, choices=[a.value for a in Agency])
     issue.add_argument("--system", required=True)
     issue.add_argument("--event-types", help="comma-separated patterns (default: the agency's defaults)")
     keys.add_parser("revoke", help="revoke a key by id").add_argument("key_id")
     keys.add_parser("list", help="every key, without secrets")
+    receipts = groups.add_parser("receipts").add_subparsers(dest="command", required=True)
+    receipts.add_parser("prune", help="delete idempotency receipts older than the retention, once")
     return root
 
 
 def run(argv: list[str]) -> int:
     args = parser().parse_args(argv)
-    store = SqliteStore(args.db or IntakeSettings().db_path)
+    settings = IntakeSettings()
+    store = SqliteStore(args.db or settings.db_path)
     try:
-        if args.command == "issue":
+        if args.group == "receipts":
+            sys.stdout.write(f"pruned {ReceiptPruner(settings, store).prune_once()} idempotency receipts\n")
+        elif args.command == "issue":
             patterns = [p.strip() for p in args.event_types.split(",")] if args.event_types else None
             try:
                 record, key = issue_key(store, agency=Agency(args.agency), system=args.system, event_types=patterns)
@@ -66,3 +72,7 @@ def run(argv: list[str]) -> int:
 
 def main() -> None:
     sys.exit(run(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()

@@ -86,7 +86,7 @@ class Intake:
     def _claimed(self, n: int, event: Envelope, claim: str) -> Publish | Outcome | None:
         now, digest = self._clock(), body_digest(event)
         mine = Receipt(claim, digest, str(event.event_id), "pending", now)
-        stale_before = now - self._settings.publish_timeout_s - 30
+        stale_before = now - self._settings.stale_claim_s
         won, stored = self._receipts.claim(receipt=mine, stale_before=stale_before)
         if won:
             return Publish(event.model_copy(update={"event_id": stored.event_id}), claim)

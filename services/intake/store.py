@@ -22,7 +22,10 @@ CREATE TABLE IF NOT EXISTS api_keys (
 CREATE TABLE IF NOT EXISTS receipts (
     idempotency_key TEXT PRIMARY KEY, digest TEXT NOT NULL, event_id TEXT NOT NULL,
     state TEXT NOT NULL, claimed_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS receipts_by_claimed_at ON receipts (claimed_at);
 """
+PRUNE_BATCH = 5_000
+"""Rows deleted per statement: each batch holds the lock (and SQLite's write lock) only briefly."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class ReceiptRepository(Protocol):
     def claim(self, *, receipt: Receipt, stale_before: float) -> tuple[bool, Receipt]: ...
     def confirm(self, *, idempotency_key: str) -> None: ...
     def release(self, *, idempotency_key: str) -> None: ...
+    def prune(self, *, older_than: float, stale_before: float | None = None) -> int: ...
 
 
 class SqliteStore:
@@ -121,6 +125,23 @@ class SqliteStore:
         with self._lock:
             sql = "DELETE FROM receipts WHERE idempotency_key = ? AND state = 'pending'"
             self._db.execute(sql, (idempotency_key,))
+
+    def prune(self, *, older_than: float, stale_before: float | None = None, batch: int = PRUNE_BATCH) -> int:
+        """Delete receipts claimed before `older_than`; a pending one only if also claimed before
+        `stale_before` (default: the same cutoff), since a younger claim may still be publishing.
+        Deletes `batch` rows per statement, taking the lock per batch; returns the rows deleted."""
+        stale = older_than if stale_before is None else min(older_than, stale_before)
+        sql = (
+            "DELETE FROM receipts WHERE rowid IN (SELECT rowid FROM receipts WHERE claimed_at < ?"
+            " AND (state = 'accepted' OR claimed_at < ?) LIMIT ?)"
+        )
+        deleted = 0
+        while True:
+            with self._lock:
+                count = self._db.execute(sql, (older_than, stale, batch)).rowcount
+            deleted += count
+            if count < batch:
+                return deleted
 
 
 def _iso(at: datetime) -> str:
