@@ -67,6 +67,11 @@ def active_until(state: dict[str, Any] | None, now: datetime) -> datetime | None
     return expires_at if now < expires_at else None
 
 
+def ended(state: dict[str, Any] | None, now: datetime) -> bool:
+    """The pause has run out: nothing reads it any more, so it can leave the table."""
+    return bool(state) and active_until(state, now) is None
+
+
 def reminder_due(state: dict[str, Any] | None, now: datetime) -> bool:
     """The owner's reminder is due and not yet taken, and the pause has not already ended."""
     if not state or state["reminded"] or active_until(state, now) is None:

@@ -42,19 +42,27 @@ class Pausing:
             self.table[event.case_id] = after
 
     async def sweep(self) -> None:
+        """Asks for each due reminder, and for each pause that has run out to be removed from the table."""
         now = self.clock.now()
         for case_id, state in list(self.table.items()):
-            if pauses.reminder_due(state, now):
-                command = {"pause": state["pause_id"], "expires_at": state["expires_at"], "case_id": case_id}
+            verb = "pause" if pauses.reminder_due(state, now) else "purge" if pauses.ended(state, now) else None
+            if verb is not None:
+                command = {verb: state["pause_id"], "expires_at": state["expires_at"], "case_id": case_id}
                 await self.escalator.commands.send(key=case_id.encode(), value=json.dumps(command).encode())
 
     async def on_command(self, command: dict[str, Any]) -> None:
-        """Remind the owner once, if the command still speaks of the pause in force and it is due."""
-        if "pause" not in command:
+        """Remind the owner once, if the command still speaks of the pause in force and it is due; remove a
+        pause that has run out (not one that replaced it since)."""
+        verb = "pause" if "pause" in command else "purge" if "purge" in command else None
+        if verb is None:
             return
         case_id = command["case_id"]
         state = self.table.get(case_id)
-        if not pauses.same_pause(state, command["pause"], command["expires_at"]):
+        if not pauses.same_pause(state, command[verb], command["expires_at"]):
+            return
+        if verb == "purge":
+            if pauses.ended(state, self.clock.now()):
+                del self.table[case_id]
             return
         assert state is not None and self.escalator.send is not None
         if not pauses.reminder_due(state, self.clock.now()):

@@ -119,3 +119,20 @@ async def test_a_command_for_a_replaced_or_lifted_pause_sends_nothing() -> None:
     assert "C-9" not in table
     await pausing.on_command({**json.loads(stale), "pause": "pz-2"})
     assert h.emails == []
+
+
+async def test_a_pause_that_has_run_out_leaves_the_table_and_a_new_one_is_kept() -> None:
+    h = Harness()
+    h.clock.current = AT
+    table: dict[str, Any] = {}
+    pausing = Pausing(RULE, h.clock, table, h.escalator)
+    h.escalator.others.append((pausing.sweep, pausing.on_command))
+    pausing.on_event(pause(2))
+    await h.tick(60)  # the reminder (a short pause: at once)
+    assert "C-9" in table
+    await h.tick(90)  # run out: the sweep asks for it to go, and the command takes it out
+    assert "C-9" not in table
+    [(_, purge)] = [(k, v) for k, v in h.commands.sent if b"purge" in v]
+    pausing.on_event(pause(5, "pz-2", at=h.clock.now()))
+    await pausing.on_command(json.loads(purge))  # a repeat of the old command, e.g. after a restart
+    assert table["C-9"]["pause_id"] == "pz-2"
