@@ -10,9 +10,10 @@ not within eight).
 A partition is stuck when the broker holds messages from its committed offset on, yet the message at
 that offset is neither acknowledged nor on its way (no message of the partition is in flight: our agents
 acknowledge in the order they take messages, one at a time or several under way (the notifier's
-in_order.py), so while the one at that offset is on its way, some message of the partition is). Seen so on two checks
-in a row, with the same committed offset, it is sought back to that offset, faust's own repair: the
-skipped messages are read (and any after them read again: every consumer here deduplicates by id).
+in_order.py), so while the one at that offset is on its way, some message of the partition is). Seen so
+on two checks in a row, with the same committed offset, it is sought back to that offset, faust's own
+repair: the skipped messages are read (and any after them read again: every consumer here deduplicates
+by id).
 """
 
 import logging

@@ -45,24 +45,24 @@ class Pausing:
         """Asks for each due reminder, and for each pause that has run out to be removed from the table."""
         now = self.clock.now()
         for case_id, state in list(self.table.items()):
-            verb = "pause" if pauses.reminder_due(state, now) else "purge" if pauses.ended(state, now) else None
-            if verb is not None:
-                command = {verb: state["pause_id"], "expires_at": state["expires_at"], "case_id": case_id}
-                await self.escalator.commands.send(key=case_id.encode(), value=json.dumps(command).encode())
+            if pauses.reminder_due(state, now):
+                await self._ask("pause", case_id, state)
+            elif pauses.ended(state, now):
+                await self._ask("purge", case_id, state)
+
+    async def _ask(self, verb: str, case_id: str, state: dict[str, Any]) -> None:
+        command = {verb: state["pause_id"], "expires_at": state["expires_at"], "case_id": case_id}
+        await self.escalator.commands.send(key=case_id.encode(), value=json.dumps(command).encode())
 
     async def on_command(self, command: dict[str, Any]) -> None:
-        """Remind the owner once, if the command still speaks of the pause in force and it is due; remove a
-        pause that has run out (not one that replaced it since)."""
-        verb = "pause" if "pause" in command else "purge" if "purge" in command else None
-        if verb is None:
+        """Remind the owner once, if the command still speaks of the pause in force and it is due."""
+        if "purge" in command:
+            self._purge(command)
+        if "pause" not in command:
             return
         case_id = command["case_id"]
         state = self.table.get(case_id)
-        if not pauses.same_pause(state, command[verb], command["expires_at"]):
-            return
-        if verb == "purge":
-            if pauses.ended(state, self.clock.now()):
-                del self.table[case_id]
+        if not pauses.same_pause(state, command["pause"], command["expires_at"]):
             return
         assert state is not None and self.escalator.send is not None
         if not pauses.reminder_due(state, self.clock.now()):
@@ -71,6 +71,13 @@ class Pausing:
         await self.escalator.send(pauses.reminder_delivery(case_id, state, owner, self.clock.now()), Priority.HIGH)
         self.table[case_id] = pauses.reminded(state)
         log.info("pause reminder sent", extra={"case_id": case_id})
+
+    def _purge(self, command: dict[str, Any]) -> None:
+        """Remove a pause that has run out (not one that replaced it since)."""
+        case_id = command["case_id"]
+        state = self.table.get(case_id)
+        if pauses.same_pause(state, command["purge"], command["expires_at"]) and pauses.ended(state, self.clock.now()):
+            del self.table[case_id]
 
 
 def wire_pauses(app: faust.App, rule: Pauses, clock: Clock, escalator: Escalator) -> Pausing:
