@@ -31,6 +31,11 @@ class KafkaNode:
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    def client_options(self, principal: str = "admin") -> dict[str, object]:
+        """Connection options for an aiokafka client (producer, consumer, admin) acting as `principal`:
+        tests and tools build raw clients through here, so how the broker is secured lives in one place."""
+        return {"bootstrap_servers": self.bootstrap}
+
     @property
     def pid_file(self) -> Path:
         return self.home / "kafka.pid"
