@@ -74,6 +74,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "where_to_get_help": ["GP surgery", "Community mental-health team duty line"],
         "clinical_summary": CLINICAL_EXAMPLE,
     },
+    "case.transferred": {
+        "to_agency": "probation",
+        "to_system": "ndelius-north-east",
+        "reason": "The person moved to another probation region.",
+    },
     "case.closed": {"reason": "Licence ended; programme completed", "closed_on": "2027-06-30"},
     "sharing_agreement.updated": {
         "agreement_id": "DRR-CLINICAL-ISA",

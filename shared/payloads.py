@@ -148,6 +148,16 @@ class DischargeReported(Payload):
     clinical_summary: str | None = classed(CLINICAL, default=None)
 
 
+class CaseTransferred(Payload):
+    """The case now belongs to another agency system: only it may keep the team, pause or close the case.
+    Published by the current owner; `to_system` is the system name on the new owner's API keys."""
+
+    to_agency: Agency = classed(OPERATIONAL)
+    to_system: str = classed(OPERATIONAL, min_length=1, max_length=100)
+    reason: str = classed(OPERATIONAL, min_length=1, max_length=500)
+    """Operational free text ("moved to another probation region"): no clinical, risk or intelligence detail."""
+
+
 class CaseClosed(Payload):
     reason: str = classed(OPERATIONAL, min_length=1)
     closed_on: date = classed(OPERATIONAL)
@@ -264,6 +274,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "risk_assessment.updated": RiskAssessmentUpdated,
     "discharge.reported": DischargeReported,
     "case.closed": CaseClosed,
+    "case.transferred": CaseTransferred,
     "sharing_agreement.updated": SharingAgreementUpdated,
     "case.access_restricted": CaseAccessRestricted,
     "event.retracted": EventRetracted,

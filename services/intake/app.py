@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from services.intake import openapi
 from services.intake.adapters import Publisher
 from services.intake.auth import Refusal, authenticate
+from services.intake.authority import DataHolders
 from services.intake.bootstrap import IntakeSettings
 from services.intake.handling import Intake, Outcome
 from services.intake.keys import ApiKey
@@ -27,22 +28,26 @@ from services.intake.pruning import ReceiptPruner
 from services.intake.ratelimit import TokenBuckets
 from services.intake.receipts import refused_record
 from services.intake.responses import BatchResult, Receipt, documented, error_response
-from services.intake.store import KeyRepository, ReceiptRepository
+from services.intake.store import IntakeStore, KeyRepository
 from services.intake.validation import Rejection, validate, validate_batch
 from shared.metrics import exposition
+from shared.policy.loading import load_policy
 
 log = logging.getLogger(__name__)
-REFUSALS = (401, 403, 413, 422, 429, 503)
+REFUSALS = (401, 403, 404, 413, 422, 429, 503)
 
 
 def create_app(
     settings: IntakeSettings,
     publisher: Publisher,
     keys: KeyRepository,
-    receipts: ReceiptRepository,
+    receipts: IntakeStore,
     connect: bool = True,
     clock: Callable[[], float] = time.time,
+    data_holders: DataHolders | None = None,
 ) -> FastAPI:
+    """`data_holders` defaults to the sharing policy's (settings.policy_path), read once here."""
+    holders = data_holders or DataHolders.of(load_policy(settings.policy_path).spec)
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_keep_connecting(publisher)) if connect else None
@@ -56,7 +61,7 @@ def create_app(
         await publisher.stop()
 
     app = FastAPI(title="drr-notify intake", version="1", lifespan=lifespan)
-    door = Door(settings, keys, Intake(settings, publisher, receipts, clock))
+    door = Door(settings, keys, Intake(settings, publisher, receipts, clock, data_holders=holders))
     single = {200: {"model": Receipt}, **documented(*REFUSALS, 409)}
     app.post("/v1/events", status_code=202, response_model=Receipt, responses=single, openapi_extra=openapi.EVENT_BODY)(
         door.post_event

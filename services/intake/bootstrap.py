@@ -5,6 +5,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.policy.loading import DEFAULT_POLICY
 from shared.settings import ServiceSettings
 
 
@@ -20,6 +21,8 @@ class IntakeSettings(ServiceSettings):
     """How long to wait for the broker's acknowledgement before answering 503."""
     db_path: Path = Path("var/intake.sqlite3")
     """API keys (hashed) and idempotency receipts."""
+    policy_path: Path = DEFAULT_POLICY
+    """The sharing policy: intake reads which agency holds clinical and intelligence data from it."""
     rate_per_s: float = 200.0
     """Events a second each API key may publish on average (token bucket)."""
     rate_burst: float = 1000.0

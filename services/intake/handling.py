@@ -9,18 +9,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from prometheus_client import Counter
 
 from services.intake.adapters import Publisher
 from services.intake.auth import authorise
+from services.intake.authority import Accepted, DataHolders, System
+from services.intake.authority_gate import CaseLocks, RequestAuthority
 from services.intake.bootstrap import IntakeSettings
 from services.intake.idempotency import body_digest, idempotency_key
 from services.intake.keys import ApiKey
-from services.intake.receipts import received_record, refused_record, rejected_record
+from services.intake.receipts import authority_refused_record, received_record, refused_record, rejected_record
 from services.intake.responses import FieldError, ItemResult, ItemStatus
-from services.intake.store import Receipt, ReceiptRepository
+from services.intake.store import IntakeStore, Receipt
 from services.intake.validation import Rejection
 from shared.audit_records import AuditRecord
 from shared.events import Envelope
@@ -43,6 +45,8 @@ class Outcome:
 class Publish:
     event: Envelope
     claim: str | None
+    accepted: Accepted | None = None
+    """What the authority facts gain once the broker acknowledges the event (set once judged)."""
 
 
 class Intake:
@@ -50,25 +54,36 @@ class Intake:
         self,
         settings: IntakeSettings,
         publisher: Publisher,
-        receipts: ReceiptRepository,
+        receipts: IntakeStore,
         clock: Callable[[], float] = time.time,
+        *,
+        data_holders: DataHolders,
     ) -> None:
         self._settings, self._publisher, self._receipts, self._clock = settings, publisher, receipts, clock
+        self._data_holders, self._locks = data_holders, CaseLocks()
 
     async def submit(self, key: ApiKey, items: list[Envelope | Rejection], header: str | None) -> list[Outcome]:
         audit: list[AuditRecord] = []
-        decided = [self._decide(key, n, item, header, audit) for n, item in enumerate(items)]
-        publish = {n: d for n, d in enumerate(decided) if isinstance(d, Publish)}
-        outcomes = {n: d for n, d in enumerate(decided) if isinstance(d, Outcome)}
-        outcomes |= await self._publish(publish, audit)
-        for n, d in enumerate(decided):
-            if d is None:
-                outcomes[n] = await self._after_other(key, n, items[n], header, audit)
+        authority = RequestAuthority(self._receipts, self._data_holders, System(key.agency, key.system))
+        async with self._locks.holding(i.case_id for i in items if isinstance(i, Envelope)):
+            decided = [self._decide(key, n, item, header, audit, authority) for n, item in enumerate(items)]
+            publish = {n: d for n, d in enumerate(decided) if isinstance(d, Publish)}
+            outcomes = {n: d for n, d in enumerate(decided) if isinstance(d, Outcome)}
+            outcomes |= await self._publish(publish, audit)
+            for n, d in enumerate(decided):
+                if d is None:
+                    outcomes[n] = await self._after_other(key, n, items[n], header, audit, authority)
         await self.audit(audit)
         return [outcomes[n] for n in range(len(items))]
 
     def _decide(
-        self, key: ApiKey, n: int, item: Envelope | Rejection, header: str | None, audit: list[AuditRecord]
+        self,
+        key: ApiKey,
+        n: int,
+        item: Envelope | Rejection,
+        header: str | None,
+        audit: list[AuditRecord],
+        authority: RequestAuthority,
     ) -> Publish | Outcome | None:
         """What to do with one item; None means another request is publishing this very event."""
         if isinstance(item, Rejection):
@@ -79,9 +94,20 @@ class Intake:
             audit.append(refused_record(refusal.reason, key, item.event_type))
             return _rejected(n, refusal.status, refusal.reason, [{"field": "", "message": refusal.message}])
         claim = idempotency_key(item, header, key.agency.value)
-        if claim is None:
-            return Publish(item, None)
-        return self._claimed(n, item, claim)
+        decided = Publish(item, None) if claim is None else self._claimed(n, item, claim)
+        return self._judged(n, key, decided, audit, authority) if isinstance(decided, Publish) else decided
+
+    def _judged(
+        self, n: int, key: ApiKey, publish: Publish, audit: list[AuditRecord], authority: RequestAuthority
+    ) -> Publish | Outcome:
+        """After the claim, so that a repeat of an accepted event is answered as a duplicate, not judged anew."""
+        refusal = authority.judge(publish.event)
+        if refusal is None:
+            return replace(publish, accepted=authority.accept(publish.event))
+        if publish.claim:
+            self._receipts.release(idempotency_key=publish.claim)
+        audit.append(authority_refused_record(refusal.reason, key, publish.event))
+        return _rejected(n, refusal.status, refusal.reason, [{"field": "", "message": refusal.message}])
 
     def _claimed(self, n: int, event: Envelope, claim: str) -> Publish | Outcome | None:
         now, digest = self._clock(), body_digest(event)
@@ -99,12 +125,18 @@ class Intake:
         return None
 
     async def _after_other(
-        self, key: ApiKey, n: int, item: Envelope | Rejection, header: str | None, audit: list[AuditRecord]
+        self,
+        key: ApiKey,
+        n: int,
+        item: Envelope | Rejection,
+        header: str | None,
+        audit: list[AuditRecord],
+        authority: RequestAuthority,
     ) -> Outcome:
         deadline = self._clock() + self._settings.publish_timeout_s
         while self._clock() < deadline:
             await asyncio.sleep(POLL_S)
-            decided = self._decide(key, n, item, header, audit)
+            decided = self._decide(key, n, item, header, audit, authority)
             if isinstance(decided, Publish):  # the other request failed and let go: our turn
                 return (await self._publish({n: decided}, audit))[n]
             if decided is not None:
@@ -128,7 +160,9 @@ class Intake:
                 self._receipts.release(idempotency_key=p.claim)
             message = "the broker did not acknowledge the event; retry"
             return _rejected(n, 503, "broker_unavailable", [{"field": "", "message": message}], retryable=True)
-        if p.claim:
+        if p.accepted:  # the receipt and the authority facts together
+            self._receipts.accept(idempotency_key=p.claim, accepted=p.accepted)
+        elif p.claim:
             self._receipts.confirm(idempotency_key=p.claim)
         ACCEPTED.labels(p.event.event_type).inc()
         audit.append(received_record(p.event))

@@ -24,20 +24,22 @@ PAUSES = ("alerts.paused", "alerts.resumed")
 """Holding back (and lifting the hold on) a case's non-critical alerts: the case owner and the panel."""
 CASE_OWNERSHIP = (
     "case.opened",
+    "case.transferred",
     "case_manager.assigned",
     "team.*",
     "case.closed",
     "sharing_agreement.updated",
     "case.access_restricted",
 )
-"""The case-owning agency keeps the team, the sharing agreements and who is kept out of the case."""
+"""The case-owning agency keeps the team, the sharing agreements and who is kept out of the case. Lanes only:
+which case a key may act on, and which agreements, is authority.py's (the case owner; the data holder)."""
 CORRECTIONS = ("event.*",)
-"""Any agency may retract or correct what it published."""
+"""Any agency may retract or correct what it published (authority.py: only what it published)."""
 
 DEFAULT_PERMISSIONS: dict[Agency, tuple[str, ...]] = {
     Agency.PRISON: ("release.*", *OBSERVATIONS, *CORRECTIONS),
     Agency.PROBATION: (*CASE_OWNERSHIP, *OBSERVATIONS, *CORRECTIONS, *PAUSES),
-    Agency.POLICE: (*OBSERVATIONS, *CORRECTIONS),
+    Agency.POLICE: (*OBSERVATIONS, *CORRECTIONS, "sharing_agreement.updated"),  # records intelligence agreements
     Agency.MENTAL_HEALTH: (*OBSERVATIONS, *CORRECTIONS, "sharing_agreement.updated"),  # records clinical consent
     Agency.SOCIAL_CARE: (*OBSERVATIONS, *CORRECTIONS),
     Agency.YOUTH_WORK: (*OBSERVATIONS, *CORRECTIONS),

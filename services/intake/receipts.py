@@ -50,3 +50,18 @@ def refused_record(reason: str, key: ApiKey | None = None, event_type: str | Non
         source_agency=key.agency.value if key else None,
         outcome=reason,
     )
+
+
+def authority_refused_record(reason: str, key: ApiKey, event: Envelope) -> AuditRecord:
+    """An event refused by the authority rules (authority.py): who tried what on which case, and why. No
+    event id: the refused event never entered the system, and a ledger keyed by event id would count it."""
+    return AuditRecord(
+        record_id=record_id_for(AuditKind.EVENT_REJECTED, uuid4()),
+        kind=AuditKind.EVENT_REJECTED,
+        service=SERVICE,
+        case_id=event.case_id,
+        event_type=event.event_type,
+        key_id=key.key_id,
+        source_agency=key.agency.value,
+        outcome=reason,
+    )

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
+from uuid import UUID
 
+from services.intake import authority_store
+from services.intake.authority import Accepted, CaseFacts
 from services.intake.keys import ApiKey
 from shared.roles import Agency
 
@@ -53,6 +56,15 @@ class ReceiptRepository(Protocol):
     def prune(self, *, older_than: float, stale_before: float | None = None) -> int: ...
 
 
+class CaseFactRepository(Protocol):
+    def case_facts(self, *, case_id: str, event_ids: list[UUID]) -> CaseFacts: ...
+    def accept(self, *, idempotency_key: str | None, accepted: Accepted) -> None: ...
+
+
+class IntakeStore(ReceiptRepository, CaseFactRepository, Protocol):
+    """Receipts and authority facts in one store, so an accepted event's both are written together."""
+
+
 class SqliteStore:
     """Both repositories on one connection; a lock makes each call atomic across threads."""
 
@@ -63,6 +75,7 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._db.executescript(authority_store.SCHEMA)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -117,8 +130,28 @@ class SqliteStore:
 
     def confirm(self, *, idempotency_key: str) -> None:
         with self._lock:
-            sql = "UPDATE receipts SET state = 'accepted' WHERE idempotency_key = ?"
-            self._db.execute(sql, (idempotency_key,))
+            self._confirm(idempotency_key)
+
+    def _confirm(self, idempotency_key: str) -> None:
+        sql = "UPDATE receipts SET state = 'accepted' WHERE idempotency_key = ?"
+        self._db.execute(sql, (idempotency_key,))
+
+    def case_facts(self, *, case_id: str, event_ids: list[UUID]) -> CaseFacts:
+        with self._lock:
+            return authority_store.read_facts(self._db, case_id, event_ids)
+
+    def accept(self, *, idempotency_key: str | None, accepted: Accepted) -> None:
+        """Mark the receipt accepted (as `confirm`) and record the authority facts, in one transaction."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if idempotency_key:
+                    self._confirm(idempotency_key)
+                authority_store.write_accepted(self._db, accepted)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def release(self, *, idempotency_key: str) -> None:
         """The publish failed: forget the claim, so that a retry can publish."""

@@ -9,8 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.payloads import PAYLOADS
-from shared.roles import Role
-from shared.sensitivity import Sensitivity
+from shared.roles import Agency, Role
+from shared.sensitivity import Sensitivity, sensitivity_of
 
 
 class RuleSpec(BaseModel):
@@ -88,6 +88,9 @@ class PolicySpec(BaseModel):
     definitions: dict[str, Any] = Field(default_factory=dict)
     """Free space for YAML anchors (role groups), ignored by the engine."""
     rules: list[RuleSpec] = Field(min_length=1)
+    data_holders: dict[Sensitivity, Agency] = Field(default_factory=dict)
+    """Per class: the agency that holds that data, the only one whose systems may record consent and
+    agreements reaching it (intake enforces this; see services/intake/authority.py)."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "PolicySpec":
@@ -96,3 +99,25 @@ class PolicySpec(BaseModel):
         if repeated:
             raise ValueError(f"rule id(s) used twice: {repeated}")
         return self
+
+    @model_validator(mode="after")
+    def _one_holder_per_agreement(self) -> "PolicySpec":
+        for agreement, classes in self.agreement_classes().items():
+            holders = {self.data_holders[c] for c in classes if c in self.data_holders}
+            if len(holders) > 1:
+                raise ValueError(f"agreement {agreement} reaches data held by {sorted(holders)}: split it")
+        return self
+
+    def agreement_classes(self) -> dict[str, frozenset[Sensitivity]]:
+        """Agreement id -> the classes the rules naming it open (its named fields counted by their class)."""
+        reach: dict[str, set[Sensitivity]] = {}
+        for rule in self.rules:
+            if rule.agreement:
+                reach.setdefault(rule.agreement, set()).update(rule.classes, _classes_of(rule.fields))
+        return {agreement: frozenset(classes) for agreement, classes in reach.items()}
+
+
+def _classes_of(fields: list[str]) -> set[Sensitivity]:
+    return {
+        sensitivity_of(model)[name] for model in PAYLOADS.values() for name in fields if name in model.model_fields
+    }

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from intake_fakes import FakePublisher, bearer
+from intake_fakes import FakePublisher, bearer, open_case
 
 from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings
@@ -25,7 +25,9 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(db_path: Path) -> Iterator[SqliteStore]:
+    """The intake database, with case C-9 (the default of the event builders) opened by probation."""
     store = SqliteStore(db_path)
+    open_case(store)
     yield store
     store.close()
 

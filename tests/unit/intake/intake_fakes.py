@@ -3,10 +3,14 @@
 import asyncio
 from collections.abc import Sequence
 from typing import Any
+from uuid import uuid4
 
 from deploy.local.demo_case import case_history
+from services.intake.authority import Accepted, System
+from services.intake.store import CaseFactRepository
 from shared.audit_records import AuditRecord
 from shared.events import Envelope
+from shared.roles import Agency
 
 
 class FakePublisher:
@@ -45,3 +49,10 @@ def of_type(event_type: str, case_id: str = "C-9") -> dict[str, Any]:
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def open_case(store: CaseFactRepository, case_id: str = "C-9", agency: str = "probation", system: str = "test") -> None:
+    """Record a case as opened by `agency`'s system without publishing anything: the tests that count
+    published events start from an open case, as agency systems do."""
+    owner = System(Agency(agency), system)
+    store.accept(idempotency_key=None, accepted=Accepted(case_id, uuid4(), owner.agency, owner))
