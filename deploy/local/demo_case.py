@@ -1,6 +1,7 @@
 """A realistic case history, as agency systems would publish it: used by the demo, the end-to-end
 test and the benchmark. Names and addresses are invented; example.org domains never resolve.
-Probation (the case-owning agency) keeps the team; the prison announces the release; the panel
+Probation opens the case and so owns it: it keeps the team; the mental-health provider records the clinical
+sharing agreement and consent (it holds that data); the prison announces the release; the panel
 secretariat records the panel decision: each agency publishes what its key allows."""
 
 from datetime import UTC, datetime, timedelta
@@ -78,7 +79,7 @@ def case_history(case_id: str, now: datetime | None = None) -> list[dict[str, An
         *[event("team.member_joined", "probation", {"practitioner": p, "role": role}) for role, p in MEMBERS.items()],
         event("team.member_joined", "probation", {"practitioner": FORMER_MEMBER, "role": "family_support"}),
         event("team.member_left", "probation", {"practitioner_id": FORMER_MEMBER["id"]}),
-        event("sharing_agreement.updated", "probation", clinical_agreement(now)),
+        event("sharing_agreement.updated", "mental_health", clinical_agreement(now)),
         event(
             "release.scheduled",
             "prison",

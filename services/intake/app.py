@@ -48,6 +48,7 @@ def create_app(
 ) -> FastAPI:
     """`data_holders` defaults to the sharing policy's (settings.policy_path), read once here."""
     holders = data_holders or DataHolders.of(load_policy(settings.policy_path).spec)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_keep_connecting(publisher)) if connect else None

@@ -39,7 +39,11 @@ OWNER_ONLY = frozenset(
     }
 )
 OWNER_OR_PANEL = frozenset({"alerts.paused", "alerts.resumed"})
-OPENING, TRANSFER, AGREEMENT = "case.opened", "case.transferred", "sharing_agreement.updated"
+OPENING, AGREEMENT = "case.opened", "sharing_agreement.updated"
+SERIALISED = frozenset({OPENING, AGREEMENT, *OWNER_ONLY, *OWNER_OR_PANEL})
+"""Events judged on facts that another event of the same case may be changing (the owner, an agreement's
+version): two of them for one case are judged one after the other. Observations and follow-ups read only
+facts that never change once written (the case is open, who published an event), so they take no turn."""
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """Where intake applies the authority rules (authority.py) to a request: the facts come from the store,
 changed by the earlier items of the same batch, and requests touching the same case take turns.
 
-Why a lock per case: two requests for one case (two agreement versions, an opening and a transfer) must
-not both be judged on the facts before either was accepted. Each request holds its cases' locks from
-judging to recording what the broker acknowledged; locks are taken in sorted order, so batches naming
-several cases cannot deadlock. This serialises one intake process; several instances need the shared
-store to do it (see the README).
+Why a lock per case: two requests for one case (two agreement versions, two openings, a transfer and a
+team change) must not both be judged on the facts before either was accepted. A request holding such
+events (authority.SERIALISED) holds their cases' locks from judging to recording what the broker
+acknowledged; locks are taken in sorted order, so batches naming several cases cannot deadlock. This
+serialises one intake process; several instances need the shared store to do it (see the README).
 """
 
 import asyncio

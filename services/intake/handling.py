@@ -15,7 +15,7 @@ from prometheus_client import Counter
 
 from services.intake.adapters import Publisher
 from services.intake.auth import authorise
-from services.intake.authority import Accepted, DataHolders, System
+from services.intake.authority import SERIALISED, Accepted, DataHolders, System
 from services.intake.authority_gate import CaseLocks, RequestAuthority
 from services.intake.bootstrap import IntakeSettings
 from services.intake.idempotency import body_digest, idempotency_key
@@ -65,7 +65,8 @@ class Intake:
     async def submit(self, key: ApiKey, items: list[Envelope | Rejection], header: str | None) -> list[Outcome]:
         audit: list[AuditRecord] = []
         authority = RequestAuthority(self._receipts, self._data_holders, System(key.agency, key.system))
-        async with self._locks.holding(i.case_id for i in items if isinstance(i, Envelope)):
+        serialised = (i.case_id for i in items if isinstance(i, Envelope) and i.event_type in SERIALISED)
+        async with self._locks.holding(serialised):
             decided = [self._decide(key, n, item, header, audit, authority) for n, item in enumerate(items)]
             publish = {n: d for n, d in enumerate(decided) if isinstance(d, Publish)}
             outcomes = {n: d for n, d in enumerate(decided) if isinstance(d, Outcome)}

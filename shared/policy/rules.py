@@ -118,6 +118,4 @@ class PolicySpec(BaseModel):
 
 
 def _classes_of(fields: list[str]) -> set[Sensitivity]:
-    return {
-        sensitivity_of(model)[name] for model in PAYLOADS.values() for name in fields if name in model.model_fields
-    }
+    return {sensitivity_of(model)[name] for model in PAYLOADS.values() for name in fields if name in model.model_fields}
