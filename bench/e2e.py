@@ -24,7 +24,7 @@ import aiohttp
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from deploy.local.demo_case import PERSON, practitioner
+from deploy.local.demo_case import PERSON, opening, practitioner
 from deploy.local.stack import Ports, Stack
 from shared.deliveries import delivery_id_for
 from shared.kafka import durable_producer
@@ -139,6 +139,7 @@ async def raw_kafka(bootstrap: str, count: int, size: int = 300) -> float:
 async def measure(stack: Stack, events: int, cases: int, concurrency: int, rate: float) -> None:
     case_ids = [f"BENCH-{i:05d}" for i in range(cases)]
     key = stack.api_keys["probation"]  # every bench event comes from probation
+    await post_all(stack.url("intake"), [opening(c) for c in case_ids], 8, key=key)  # first: the key owns them
     await post_all(stack.url("intake"), [e for c in case_ids for e in team_events(c)], 8, key=key)
     load = [trigger(case_ids[i % cases]) for i in range(events)]
     started = time.time()

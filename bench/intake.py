@@ -20,7 +20,7 @@ from pathlib import Path
 
 import aiohttp
 
-from deploy.local.demo_case import case_history
+from deploy.local.demo_case import case_history, opening
 from deploy.local.kafka import KafkaNode
 from deploy.local.processes import Process, http_ok, wait_until
 from deploy.local.stack import REPO
@@ -33,8 +33,11 @@ KAFKA, CONTROLLER, INTAKE = 29092 + SHIFT, 29093 + SHIFT, 28001 + SHIFT
 TRIGGER = next(e for e in case_history("BENCH") if e["event_type"] == "trigger.reported")
 
 
+CASES = [f"BENCH-{n:03d}" for n in range(200)]
+
+
 def events(count: int) -> list[dict[str, object]]:
-    return [{**TRIGGER, "case_id": f"BENCH-{n % 200:03d}", "event_id": str(uuid.uuid4())} for n in range(count)]
+    return [{**TRIGGER, "case_id": CASES[n % len(CASES)], "event_id": str(uuid.uuid4())} for n in range(count)]
 
 
 async def run(key: str, path: str, bodies: list[object], per_body: int, concurrency: int) -> tuple[float, list[float]]:
@@ -71,6 +74,7 @@ def report(label: str, rate: float, latencies: list[float]) -> None:
 
 
 async def measure(key: str, count: int, concurrency: int, batch_size: int) -> None:
+    await run(key, "/v1/events:batch", [{"events": [opening(c) for c in CASES]}], len(CASES), 1)  # the key owns them
     await run(key, "/v1/events", events(200), 1, concurrency)  # warm up connections and the producer
     rate, latencies = await run(key, "/v1/events", events(count), 1, concurrency)
     report(f"single posts, {concurrency} in flight", rate, latencies)

@@ -64,6 +64,12 @@ def envelope(
     }
 
 
+def opening(case_id: str, agency: str = "probation") -> dict[str, Any]:
+    """The `case.opened` that must come first: it makes the publishing agency system the case's owner,
+    the only one that may then keep its team, pause or close it (services/intake/authority.py)."""
+    return envelope(case_id, "case.opened", {"programme": "DRR", "referral_agency": "prison"}, agency)
+
+
 def case_history(case_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """Case opened, manager and team, the clinical sharing agreement, release, a trigger with clinical notes,
     a missed appointment, a panel."""

@@ -63,11 +63,14 @@ def intake(tmp_path: Path, kafka: KafkaNode) -> Iterator[httpx.Client]:
 
 
 def post(client: httpx.Client, case_id: str) -> httpx.Response:
-    return client.post("/v1/events", json={**case_history(case_id)[0], "event_id": str(uuid.uuid4())})
+    """A trigger with an id of its own, on a case opened by this client's probation key."""
+    trigger = next(e for e in case_history(case_id) if e["event_type"] == "trigger.reported")
+    return client.post("/v1/events", json={**trigger, "event_id": str(uuid.uuid4())})
 
 
 def test_no_202_while_the_broker_is_down_and_every_202_is_in_kafka(kafka: KafkaNode, intake: httpx.Client) -> None:
     case_id = f"E2E-OUTAGE-{uuid.uuid4().hex[:8]}"
+    assert intake.post("/v1/events", json=case_history(case_id)[0]).status_code == 202  # case.opened
     before = [post(intake, case_id) for _ in range(5)]
     assert [a.status_code for a in before] == [202] * 5
     kafka.stop()

@@ -5,7 +5,7 @@ alerts the chair at once."""
 
 import uuid
 
-from deploy.local.demo_case import CASE_MANAGER
+from deploy.local.demo_case import CASE_MANAGER, opening
 from deploy.local.mail import messages, text_of
 from deploy.local.stack import Stack
 from tests.e2e.test_case_history import eventually
@@ -25,6 +25,7 @@ def test_two_misses_within_the_window_alert_the_case_manager_and_the_chair(stack
     case_id = f"E2E-MISS-{uuid.uuid4().hex[:8]}"
     answers = stack.post_events(
         [
+            opening(case_id),
             event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
             event(case_id, "team.member_joined", {"practitioner": CHAIR, "role": "panel_chair"}),
             missed(case_id, "03", "probation supervision"),
@@ -52,6 +53,7 @@ def test_an_event_on_a_case_nobody_owns_alerts_the_panel_chair_at_once(stack: St
     case_id = f"E2E-OWNER-{uuid.uuid4().hex[:8]}"
     answers = stack.post_events(
         [
+            opening(case_id),
             event(case_id, "team.member_joined", {"practitioner": CHAIR, "role": "panel_chair"}),
             missed(case_id, "05", "probation supervision"),
         ]

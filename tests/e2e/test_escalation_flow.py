@@ -13,7 +13,7 @@ from email.message import EmailMessage
 import httpx
 import pytest
 
-from deploy.local.demo_case import CASE_MANAGER
+from deploy.local.demo_case import CASE_MANAGER, opening
 from deploy.local.mail import messages, text_of
 from deploy.local.stack import Ports, Stack
 from tests.e2e.conftest import TEST_PORTS
@@ -42,6 +42,7 @@ def critical_case(stack: Stack, label: str) -> str:
                "description": DESCRIPTION}  # fmt: skip
     answers = stack.post_events(
         [
+            opening(case_id),
             event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
             event(case_id, "team.member_joined", {"practitioner": CHAIR, "role": "panel_chair"}),
             event(case_id, "trigger.reported", trigger),

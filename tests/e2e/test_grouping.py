@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import yaml
 
-from deploy.local.demo_case import CASE_MANAGER
+from deploy.local.demo_case import CASE_MANAGER, opening
 from deploy.local.mail import messages, text_of
 from deploy.local.stack import Stack
 from services.notifier.bootstrap import NotifierSettings
@@ -30,6 +30,7 @@ def test_two_normal_alerts_within_the_settle_window_become_one_email_per_recipie
     case_id = f"E2E-GROUP-{uuid.uuid4().hex[:8]}"
     answers = stack.post_events(
         [
+            opening(case_id),
             event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
             event(case_id, "team.member_joined", {"practitioner": MEMBER, "role": "police"}),
             missed(case_id, "03", "probation supervision"),  # also a compliance pattern: that alert goes at once
@@ -90,6 +91,7 @@ def test_low_alerts_wait_for_each_recipients_daily_digest(stack: Stack) -> None:
     before = held(stack, "digest")
     answers = stack.post_events(
         [
+            opening(case_id),
             event(case_id, "case_manager.assigned", {"practitioner": manager}),
             event(case_id, "team.member_joined", {"practitioner": member, "role": "police"}),
             event(case_id, "appointment.attended", attended),

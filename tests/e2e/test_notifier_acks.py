@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 
+from deploy.local.demo_case import opening
 from deploy.local.mail import messages, text_of
 from deploy.local.stack import Stack
 from tests.e2e.test_case_history import eventually
@@ -25,6 +26,7 @@ def test_a_critical_alert_is_acknowledged_through_its_link_and_audited(stack: St
     }
     posted = stack.post_events(
         [
+            opening(case_id),
             event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
             event(case_id, "trigger.reported", trigger),
         ]

@@ -16,7 +16,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from deploy.local.demo_case import CASE_MANAGER, PERSON
+from deploy.local.demo_case import CASE_MANAGER, PERSON, opening
 from deploy.local.mail import messages
 from deploy.local.stack import Stack
 from services.notifier.bootstrap import NotifierSettings
@@ -43,6 +43,7 @@ def a_case_with_observations(stack: Stack, n: int) -> str:
     """A two-person team, then n high-severity observations (sent at once, never held): 2n deliveries."""
     case_id = f"E2E-X-{uuid.uuid4().hex[:10]}"
     team = [
+        opening(case_id),
         event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
         event(case_id, "team.member_joined", {"practitioner": MEMBER, "role": "police"}),
     ]

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from deploy.local.demo_case import CASE_MANAGER
+from deploy.local.demo_case import CASE_MANAGER, opening
 from deploy.local.mail import messages, text_of
 from deploy.local.stack import Stack
 from tests.e2e.clock_shift import notifier_clock_at
@@ -29,7 +29,7 @@ LINK = r"Acknowledge this action: (http://127\.0\.0\.1:\d+/v1/ack/\S+)"
 def post_case(stack: Stack, due: str) -> str:
     case_id = f"E2E-PANEL-{uuid.uuid4().hex[:8]}"
     joins = [(NURSE_A, "mental_health"), (NURSE_B, "mental_health"), (CHAIR, "panel_chair")]
-    team = [event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER})] + [
+    team = [opening(case_id), event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER})] + [
         event(case_id, "team.member_joined", {"practitioner": p, "role": role}) for p, role in joins
     ]
     actions = [

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from deploy.local.demo_case import CASE_MANAGER, practitioner
+from deploy.local.demo_case import CASE_MANAGER, opening, practitioner
 from deploy.local.mail import messages, text_of
 from deploy.local.stack import Stack
 from tests.e2e.clock_shift import case_events_seen, wait_until_folded
@@ -33,6 +33,7 @@ def pause(case_id: str, expires_in: timedelta, agency: str = "probation") -> dic
 
 def a_team(case_id: str) -> list[dict[str, Any]]:
     return [
+        opening(case_id),
         event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
         event(case_id, "team.member_joined", {"practitioner": CHAIR, "role": "panel_chair"}),
         event(case_id, "team.member_joined", {"practitioner": MEMBER, "role": "police"}),
@@ -46,7 +47,7 @@ def with_subject(stack: Stack, case_id: str, subject: str) -> list[EmailMessage]
 def test_a_pause_by_probation_tells_the_case_manager_and_the_chair_only(stack: Stack) -> None:
     case_id = f"E2E-PAUSE-{uuid.uuid4().hex[:8]}"
     answers = stack.post_events([*a_team(case_id), pause(case_id, timedelta(days=3))])
-    assert [a.status_code for a in answers] == [202] * 4
+    assert [a.status_code for a in answers] == [202] * 5
 
     def told() -> list[EmailMessage]:
         found = with_subject(stack, case_id, PAUSED)
@@ -69,7 +70,7 @@ def test_a_community_agency_may_not_pause_a_case(stack: Stack) -> None:
 def test_a_pause_ending_within_the_reminder_window_reminds_its_owner_once(stack: Stack) -> None:
     case_id = f"E2E-PAUSE-{uuid.uuid4().hex[:8]}"
     answers = stack.post_events([*a_team(case_id), pause(case_id, timedelta(hours=2))])
-    assert [a.status_code for a in answers] == [202] * 4
+    assert [a.status_code for a in answers] == [202] * 5
 
     reminders = eventually(lambda: with_subject(stack, case_id, EXPIRING), 90, "the owner's expiry reminder")
     assert isinstance(reminders, list)

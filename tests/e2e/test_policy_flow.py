@@ -9,7 +9,7 @@ from typing import Any
 
 from test_case_history import eventually, mail_to
 
-from deploy.local.demo_case import CASE_MANAGER, MEMBERS, clinical_agreement, practitioner
+from deploy.local.demo_case import CASE_MANAGER, MEMBERS, clinical_agreement, opening, practitioner
 from deploy.local.demo_case import envelope as demo_envelope
 from deploy.local.mail import messages, text_of
 from deploy.local.stack import Stack
@@ -51,6 +51,7 @@ def test_withdrawn_consent_stops_clinical_shares_with_the_case_manager_from_the_
     case_id = f"E2E-CONSENT-{uuid.uuid4().hex[:8]}"
     first, second = f"Notes before withdrawal {uuid.uuid4().hex}", f"Notes after withdrawal {uuid.uuid4().hex}"
     history = [
+        opening(case_id),
         envelope(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
         joined(case_id, MEMBERS["mental_health"], "mental_health"),
         envelope(case_id, "sharing_agreement.updated", clinical_agreement(NOW), "mental_health"),
@@ -75,6 +76,7 @@ def test_a_retraction_reaches_exactly_the_recipients_of_the_original(stack: Stac
     case_id = f"E2E-RETRACT-{uuid.uuid4().hex[:8]}"
     late = practitioner(f"p-late-{case_id}", "Kim Late", "probation")
     team = [
+        opening(case_id),
         envelope(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
         joined(case_id, MEMBERS["police"], "police"),
     ]

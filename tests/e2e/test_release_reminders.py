@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 
-from deploy.local.demo_case import CASE_MANAGER
+from deploy.local.demo_case import CASE_MANAGER, opening
 from deploy.local.mail import messages, text_of
 from deploy.local.stack import Stack
 from tests.e2e.clock_shift import case_events_seen, notifier_clock_at, wait_until_folded
@@ -25,6 +25,7 @@ def release_case(stack: Stack, label: str, release: date, then: tuple[str, dict[
     prison = {"agency": "prison", "system": "e2e"}
     scheduled = {"release_date": release.isoformat(), "establishment": "HMP Example", "medication": "Sertraline"}
     events = [
+        opening(case_id),
         event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
         event(case_id, "team.member_joined", {"practitioner": NURSE, "role": "mental_health"}),
         {**event(case_id, "release.scheduled", scheduled), "source": prison},

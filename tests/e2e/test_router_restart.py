@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 from test_case_history import eventually
 
-from deploy.local.demo_case import CASE_MANAGER, MEMBERS, envelope
+from deploy.local.demo_case import CASE_MANAGER, MEMBERS, envelope, opening
 from deploy.local.mail import messages
 from deploy.local.stack import Stack
 from shared.examples import EXAMPLES
@@ -21,6 +21,7 @@ def trigger(case_id: str) -> dict[str, object]:
 def test_a_restarted_router_still_knows_the_team(stack: Stack) -> None:
     case_id = f"E2E-RESTART-{uuid.uuid4().hex[:8]}"
     setup = [
+        opening(case_id),
         envelope(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
         envelope(case_id, "team.member_joined", {"practitioner": MEMBERS["police"], "role": "police"}),
         trigger(case_id),
