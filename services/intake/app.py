@@ -34,7 +34,7 @@ from shared.metrics import exposition
 from shared.policy.loading import load_policy
 
 log = logging.getLogger(__name__)
-REFUSALS = (401, 403, 404, 413, 422, 429, 503)
+REFUSALS = (401, 403, 413, 422, 429, 503)
 
 
 def create_app(
@@ -63,7 +63,7 @@ def create_app(
 
     app = FastAPI(title="drr-notify intake", version="1", lifespan=lifespan)
     door = Door(settings, keys, Intake(settings, publisher, receipts, clock, data_holders=holders))
-    single = {200: {"model": Receipt}, **documented(*REFUSALS, 409)}
+    single = {200: {"model": Receipt}, **documented(*REFUSALS, 404, 409)}
     app.post("/v1/events", status_code=202, response_model=Receipt, responses=single, openapi_extra=openapi.EVENT_BODY)(
         door.post_event
     )

@@ -134,7 +134,7 @@ def _agreement(
 ) -> AuthorityRefusal | None:
     holders = data.holders_of(agreement)
     if len(holders) > 1:
-        message = f"this agreement reaches data held by {sorted(holders)}: record one agreement per holder"
+        message = f"this agreement reaches data held by {sorted(h.value for h in holders)}: one agreement per holder"
         return _refused(422, "agreement_spans_data_holders", message)
     if holders and caller.agency not in holders:
         return _refused(403, "not_data_holder", f"only {holders.pop().value} records this agreement and its consent")

@@ -19,7 +19,9 @@ class ErrorBody(BaseModel):
     error: str
     """A machine-readable reason: missing_credentials, invalid_credentials, key_revoked, agency_mismatch,
     event_type_not_allowed, malformed_json, invalid_event, invalid_batch, body_too_large, idempotency_conflict,
-    request_in_progress, rate_limited, broker_unavailable."""
+    request_in_progress, rate_limited, broker_unavailable; and the authority refusals (authority.py):
+    case_not_found, event_not_found, case_exists, not_case_owner, not_data_holder, version_not_next,
+    agreement_spans_data_holders."""
     errors: list[FieldError] = Field(default_factory=list)
 
 

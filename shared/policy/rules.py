@@ -105,7 +105,8 @@ class PolicySpec(BaseModel):
         for agreement, classes in self.agreement_classes().items():
             holders = {self.data_holders[c] for c in classes if c in self.data_holders}
             if len(holders) > 1:
-                raise ValueError(f"agreement {agreement} reaches data held by {sorted(holders)}: split it")
+                names = sorted(h.value for h in holders)
+                raise ValueError(f"agreement {agreement} reaches data held by {names}: split it")
         return self
 
     def agreement_classes(self) -> dict[str, frozenset[Sensitivity]]:

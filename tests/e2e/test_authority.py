@@ -42,7 +42,8 @@ def new_case(stack: Stack, label: str) -> str:
 
 
 def post(stack: Stack, event: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.post(f"{stack.url('intake')}/v1/events", json=event, headers=headers or stack.auth_for(event), timeout=30)
+    url = f"{stack.url('intake')}/v1/events"
+    return httpx.post(url, json=event, headers=headers or stack.auth_for(event), timeout=30)
 
 
 def event(case_id: str, event_type: str, payload: dict[str, Any] | None = None, agency: str = "probation") -> Any:

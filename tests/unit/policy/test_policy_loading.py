@@ -69,3 +69,15 @@ def test_not_yaml_at_all_is_refused(tmp_path: Path) -> None:
     path.write_text("rules: [unclosed\n")
     with pytest.raises(PolicyError, match="not valid YAML"):
         load_policy(path)
+
+
+def test_data_holders_are_agencies_and_an_agreement_reaches_one_holders_data_at_most() -> None:
+    spec = load_policy().spec
+    holders = {c.value: a.value for c, a in spec.data_holders.items()}
+    assert holders == {"clinical": "mental_health", "intelligence": "police"}
+    assert spec.agreement_classes()["DRR-CLINICAL-ISA"] == {"clinical"}
+    with pytest.raises(PolicyError, match=r"bad.yaml:\d+: data_holders.clinical"):
+        parse_policy(broken("clinical: mental_health", "clinical: the_nhs"), "bad.yaml")
+    both = broken("    classes: [clinical]\n    agreement:", "    classes: [clinical, intelligence]\n    agreement:")
+    with pytest.raises(PolicyError, match=r"DRR-CLINICAL-ISA reaches data held by \['mental_health', 'police'\]"):
+        parse_policy(both)
