@@ -59,8 +59,9 @@ class CaseFacts:
     """What intake has accepted about one case, as far as these rules need it."""
 
     owner: System | None = None
-    publishers: dict[UUID, Agency] = field(default_factory=dict)
-    """Event id -> the agency that published it, for the ids the event names (this case only)."""
+    publishers: dict[UUID, frozenset[Agency]] = field(default_factory=dict)
+    """Event id -> the agencies that published an event with that id on this case, for the ids the event
+    names (a set: event ids are the senders' own, and idempotency is scoped per agency)."""
     agreement_versions: dict[str, int] = field(default_factory=dict)
     """Agreement id -> its latest accepted version on this case."""
 
@@ -117,7 +118,7 @@ def judge(caller: System, event: Envelope, facts: CaseFacts, data: DataHolders) 
     if facts.owner is None:
         return _refused(404, "case_not_found", "no open case has this id")
     followed = referenced_event(event)
-    if followed is not None and facts.publishers.get(followed) != caller.agency:
+    if followed is not None and caller.agency not in facts.publishers.get(followed, frozenset()):
         return _refused(404, "event_not_found", "no event with this id was published by your agency on this case")
     is_owner = caller == facts.owner
     if event.event_type in OWNER_ONLY and not is_owner:
@@ -165,7 +166,10 @@ def updated(facts: CaseFacts, done: Accepted) -> CaseFacts:
         versions = {**versions, done.agreement[0]: done.agreement[1]}
     return CaseFacts(
         owner=done.owner or facts.owner,
-        publishers={**facts.publishers, done.event_id: done.publisher},
+        publishers={
+            **facts.publishers,
+            done.event_id: facts.publishers.get(done.event_id, frozenset()) | {done.publisher},
+        },
         agreement_versions=versions,
     )
 

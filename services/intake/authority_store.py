@@ -15,7 +15,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS case_owners (
     case_id TEXT PRIMARY KEY, agency TEXT NOT NULL, system TEXT NOT NULL, since_event_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS event_publishers (
-    event_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, agency TEXT NOT NULL);
+    event_id TEXT NOT NULL, case_id TEXT NOT NULL, agency TEXT NOT NULL, PRIMARY KEY (event_id, case_id, agency));
 CREATE TABLE IF NOT EXISTS agreement_versions (
     case_id TEXT NOT NULL, agreement_id TEXT NOT NULL, version INTEGER NOT NULL, agency TEXT NOT NULL,
     PRIMARY KEY (case_id, agreement_id));
@@ -25,12 +25,12 @@ CREATE TABLE IF NOT EXISTS agreement_versions (
 def read_facts(db: sqlite3.Connection, case_id: str, event_ids: list[UUID]) -> CaseFacts:
     row = db.execute("SELECT agency, system FROM case_owners WHERE case_id = ?", (case_id,)).fetchone()
     owner = System(Agency(row[0]), row[1]) if row else None
-    publishers: dict[UUID, Agency] = {}
+    publishers: dict[UUID, frozenset[Agency]] = {}
     for event_id in event_ids:
         sql = "SELECT agency FROM event_publishers WHERE event_id = ? AND case_id = ?"
-        found = db.execute(sql, (str(event_id), case_id)).fetchone()
+        found = frozenset(Agency(agency) for (agency,) in db.execute(sql, (str(event_id), case_id)))
         if found:
-            publishers[event_id] = Agency(found[0])
+            publishers[event_id] = found
     rows = db.execute("SELECT agreement_id, version FROM agreement_versions WHERE case_id = ?", (case_id,))
     return CaseFacts(owner, publishers, {agreement: version for agreement, version in rows})
 

@@ -20,7 +20,7 @@ PANEL, PRISON = System(Agency.PANEL, "sys"), System(Agency.PRISON, "sys")
 PRISONS_EVENT, POLICE_EVENT = uuid4(), uuid4()
 OPEN = CaseFacts(
     owner=OWNER,
-    publishers={PRISONS_EVENT: Agency.PRISON, POLICE_EVENT: Agency.POLICE},
+    publishers={PRISONS_EVENT: frozenset({Agency.PRISON}), POLICE_EVENT: frozenset({Agency.POLICE})},
     agreement_versions={"DRR-CLINICAL-ISA": 3},
 )
 UNOPENED = CaseFacts()
@@ -74,6 +74,8 @@ CASES: list[tuple[str, System, str, dict[str, Any] | None, CaseFacts, str | None
     ("police may not retract the prison's", POLICE, "event.retracted", retraction(PRISONS_EVENT), OPEN,
      "event_not_found"),
     ("not even the owner may", OWNER, "event.retracted", retraction(PRISONS_EVENT), OPEN, "event_not_found"),
+    ("an id two agencies used is each one's own", POLICE, "event.retracted", retraction(PRISONS_EVENT),
+     CaseFacts(OWNER, {PRISONS_EVENT: frozenset({Agency.PRISON, Agency.POLICE})}), None),
     ("an unknown event looks the same", POLICE, "event.retracted", retraction(uuid4()), OPEN, "event_not_found"),
     ("police correct their own event", POLICE, "event.corrected", correction(POLICE_EVENT), OPEN, None),
     ("the prison may not correct police's", PRISON, "event.corrected", correction(POLICE_EVENT), OPEN,
