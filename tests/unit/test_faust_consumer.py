@@ -13,10 +13,14 @@ import pytest
 from faust.transport.drivers.aiokafka import Consumer as StockConsumer
 from faust.types import TP, Message
 
+from services.notifier.app import build as notifier
+from services.notifier.bootstrap import NotifierSettings
+from services.router.app import build as router
 from services.router.bootstrap import RouterSettings
 from shared import topics
 from shared.faust_app import make_app
 from shared.faust_consumer import HeadCheckedConsumer, StreamApp
+from shared.policy import load_policy
 from shared.stream_heads import Head
 
 P0 = TP(topics.EVENTS, 0)
@@ -131,3 +135,12 @@ async def test_after_an_output_failed_no_offset_is_committed_and_the_worker_stop
     app.output_failed(refused)
     assert await consumer._commit({P0: 30}) is False
     assert crashed == [refused]
+
+
+def test_no_agent_reads_a_compacted_topic() -> None:
+    """The head check takes a missing offset for a skipped message: only true where offsets have no gaps
+    (no compaction; nothing here produces transactionally)."""
+    apps = [router(RouterSettings(), load_policy()), notifier(NotifierSettings())]
+    read = {name for app in apps for agent in app.agents.values() for name in agent.channel.topics}
+    assert read >= {topics.EVENTS, topics.DELIVERIES}
+    assert not read & topics.COMPACTED
