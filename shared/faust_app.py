@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from shared import topics
 from shared.faust_gaps import watch_skipped
+from shared.faust_web import BUILT_IN_VIEWS_OFF, App
 from shared.logs import logging_config
 from shared.metrics import exposition
 from shared.settings import ServiceSettings
@@ -33,8 +34,9 @@ class FaustSettings(ServiceSettings):
 
 def make_app(app_id: str, settings: FaustSettings, **options: Any) -> faust.App:
     """`options`: further faust settings for one service (e.g. producer batching), added to the common ones.
-    Every agent must acknowledge its messages in the order it took them, so faust_gaps.py may repair skips."""
-    app = faust.App(
+    Every agent must acknowledge its messages in the order it took them, so faust_gaps.py may repair skips.
+    Faust's own web views are off (faust_web.py): the web port serves the pages the service adds, no more."""
+    app = App(
         app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
@@ -50,6 +52,7 @@ def make_app(app_id: str, settings: FaustSettings, **options: Any) -> faust.App:
         web_bind=settings.host,
         web_in_thread=False,
         autodiscover=False,
+        **BUILT_IN_VIEWS_OFF,
         **options,
     )
     _add_pages(app)
