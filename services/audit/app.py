@@ -44,9 +44,7 @@ def create_app(
 ) -> FastAPI:
     """The HTTP app over `ledger`; `worker` (if any) runs, and `resources` stay open, for its lifetime."""
     # the OpenAPI document and its page, and no other built-in page (README: every route is listed)
-    app = FastAPI(
-        title="drr-notify audit", lifespan=_lifespan, redoc_url=None, swagger_ui_oauth2_redirect_url=None
-    )
+    app = FastAPI(title="drr-notify audit", lifespan=_lifespan, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.state.ledger, app.state.query_log, app.state.worker = ledger, query_log, worker
     app.state.verifier_key, app.state.resources = verifier_key, resources
     app.include_router(router)

@@ -9,8 +9,11 @@ Record ids depend only on (kind, delivery id, attempt), so a replayed delivery y
 import asyncio
 import logging
 import random
+import sys
+import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from services.notifier.adapters import Mailer, MailError, PermanentMailError
 from services.notifier.clock import Clock
@@ -75,10 +78,7 @@ async def deliver(
     try:
         email = compose()
     except Exception:  # a template or data bug: ours, not the server's; retrying cannot help
-        log.exception("rendering failed", extra={"delivery_id": str(delivery.delivery_id)})
-        walk.to(S.TECHNICAL_FAILURE)
-        walk.to(S.DEAD_LETTERED, "technical_failure")
-        return walk.records
+        return _technical_failure(walk, "rendering failed")
     while True:
         walk.attempt += 1
         walk.to(S.SENDING)
@@ -97,9 +97,28 @@ async def deliver(
                 walk.to(S.DEAD_LETTERED, give_up)
                 return walk.records
             await sleep(delay)
+        except Exception:  # the message could not be put on the wire (a header or address it cannot carry)
+            return _technical_failure(walk, "composing the message failed")
         else:
             walk.to(delivered)
             return walk.records
+
+
+def _technical_failure(walk: Attempts, what: str) -> list[AuditRecord]:
+    """Ours, not the server's or the recipient's: this delivery is given up on, nothing else stops."""
+    log.error(what, extra={"delivery_id": str(walk.delivery.delivery_id), **where_it_failed()})
+    walk.to(S.TECHNICAL_FAILURE)
+    walk.to(S.DEAD_LETTERED, "technical_failure")
+    return walk.records
+
+
+def where_it_failed() -> dict[str, str]:
+    """The current exception's type and the line that raised it: never its message, which can quote
+    the data (a validation error shows the input; an encoding error, the text around it)."""
+    error = sys.exception()
+    frames = traceback.extract_tb(error.__traceback__) if error else []
+    at = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+    return {"error": type(error).__name__, "at": at}
 
 
 def _give_up_reason(attempt: int, age_at_next_try_s: float, retry: RetryPolicy) -> str | None:
