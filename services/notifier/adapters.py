@@ -2,9 +2,10 @@
 
 Send errors come in two kinds, because the retry decision is all the core needs to know:
 
-    MailError                 the server did not take the message
+    MailError                 the message did not reach the server, or the server did not take it
      ├── TransientMailError   worth another try later
-     └── PermanentMailError   another try cannot help; give up at once
+     ├── PermanentMailError   another try cannot help; give up at once
+     └── MessageError         the message cannot be put on the wire as built: ours, a technical failure
 """
 
 import asyncio
@@ -41,6 +42,11 @@ class TransientMailError(MailError):
 class PermanentMailError(MailError):
     """5xx replies (no such mailbox, rejected as policy, authentication refused) and features the server
     lacks (STARTTLS, SMTPUTF8): the same message to the same server will fail the same way."""
+
+
+class MessageError(MailError):
+    """A header or address this message cannot carry (e.g. a line break, or non-ASCII where only ASCII
+    may go): a fault in what was built, neither the server's nor the recipient's; no retry can help."""
 
 
 class Mailer(Protocol):
@@ -180,16 +186,21 @@ class SmtpMailer:
         self, *, to: str, subject: str, body: str, html: str | None, message_id: str, headers: Mapping[str, str]
     ) -> None:
         utf8 = international(self.sender, to)
-        message = compose(
-            sender=self.sender, to=to, subject=subject, body=body, html=html, message_id=message_id, headers=headers,
-            utf8=utf8,
-        )  # fmt: skip
+        try:
+            message = compose(
+                sender=self.sender, to=to, subject=subject, body=body, html=html, message_id=message_id,
+                headers=headers, utf8=utf8,
+            )  # fmt: skip
+        except ValueError as exc:
+            raise MessageError("unencodable_header") from exc
         async with self._slots:
             reused = self._idle.pop() if self._idle else None
             try:
                 client = await self._send_on(reused, to, message, ["SMTPUTF8"] if utf8 else [])
             except (SMTPException, OSError) as exc:
                 raise classify(exc) from exc
+            except ValueError as exc:  # aiosmtplib: an address it cannot put on an SMTP command line
+                raise MessageError("unencodable_address") from exc
             self._idle.append(client)
 
     async def close(self) -> None:

@@ -10,17 +10,16 @@ import asyncio
 import logging
 import random
 import sys
-import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-from services.notifier.adapters import Mailer, MailError, PermanentMailError
+from services.notifier.adapters import Mailer, MailError, MessageError, PermanentMailError
 from services.notifier.clock import Clock
 from services.notifier.rendering import Email
 from services.notifier.states import DeliveryState, advance
 from shared.audit_records import AuditKind, AuditRecord, delivery_record, record_id_for
 from shared.deliveries import Delivery
+from shared.failures import where
 
 SERVICE = "notifier"
 S = DeliveryState
@@ -84,6 +83,8 @@ async def deliver(
         walk.to(S.SENDING)
         try:
             await _send(delivery, email, mailer, headers or {})
+        except MessageError:
+            return _technical_failure(walk, "composing the message failed")
         except MailError as error:
             _log_failure(delivery, walk.attempt, error)
             if isinstance(error, PermanentMailError):
@@ -97,28 +98,27 @@ async def deliver(
                 walk.to(S.DEAD_LETTERED, give_up)
                 return walk.records
             await sleep(delay)
-        except Exception:  # the message could not be put on the wire (a header or address it cannot carry)
-            return _technical_failure(walk, "composing the message failed")
         else:
             walk.to(delivered)
             return walk.records
 
 
+def _failure() -> dict[str, str]:
+    error = sys.exception()
+    return {"error": type(error).__name__, "at": where(error) if error else "?"}
+
+
 def _technical_failure(walk: Attempts, what: str) -> list[AuditRecord]:
     """Ours, not the server's or the recipient's: this delivery is given up on, nothing else stops."""
-    log.error(what, extra={"delivery_id": str(walk.delivery.delivery_id), **where_it_failed()})
+    log.error(what, extra={"delivery_id": str(walk.delivery.delivery_id), **_failure()})
     walk.to(S.TECHNICAL_FAILURE)
     walk.to(S.DEAD_LETTERED, "technical_failure")
     return walk.records
 
 
-def where_it_failed() -> dict[str, str]:
-    """The current exception's type and the line that raised it: never its message, which can quote
-    the data (a validation error shows the input; an encoding error, the text around it)."""
-    error = sys.exception()
-    frames = traceback.extract_tb(error.__traceback__) if error else []
-    at = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
-    return {"error": type(error).__name__, "at": at}
+def technical_failure(delivery: Delivery) -> list[AuditRecord]:
+    """The transitions of a delivery that failed before any send (called while handling the error)."""
+    return _technical_failure(Attempts(delivery), "handling the delivery failed")
 
 
 def _give_up_reason(attempt: int, age_at_next_try_s: float, retry: RetryPolicy) -> str | None:

@@ -18,6 +18,7 @@ from aiosmtplib import (
 )
 
 from services.notifier.adapters import (
+    MessageError,
     PermanentMailError,
     SmtpMailer,
     TransientMailError,
@@ -125,6 +126,14 @@ def test_an_internationalised_address_goes_in_utf8_headers_only_when_allowed() -
     assert "To: jörg@exämple.org\r\n".encode() in compose(**message, utf8=True)  # type: ignore[arg-type]
     with pytest.raises(ValueError):  # other headers stay ASCII, whatever the addresses
         compose(**{**message, "headers": {"X-DRR-Case-Id": "Ä"}}, utf8=True)  # type: ignore[arg-type]
+
+
+async def test_a_header_the_message_cannot_carry_is_a_message_error_before_any_connection() -> None:
+    mailer = SmtpMailer(host="127.0.0.1", port=1, sender="drr-notify@localhost", timeout_s=1)  # nothing listens
+    with pytest.raises(MessageError) as refused:
+        await mailer.send(to="sam@x.example", subject="S", body="B", html=None, message_id="<m@drr-notify>",
+                          headers={"X-DRR-Case-Id": "C-1\r\nBcc: eve@x.example"})  # fmt: skip
+    assert refused.value.reason == "unencodable_header"
 
 
 def test_a_server_without_smtputf8_is_a_permanent_failure_for_that_address() -> None:
