@@ -1,24 +1,21 @@
 """What the Faust services (router, notifier) share: app settings, health and metrics pages, raw
-topics, dead-lettering and a worker that logs JSON lines.
+topics and a worker that logs JSON lines (dead-lettering: dead_letters.py).
 
 Topics carry raw bytes; pydantic validates them at the edge (no faust.Record)."""
 
-import json
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import faust
 from faust.web import Request, Response, View
-from pydantic import ValidationError
 
 from shared import topics
 from shared.faust_consumer import StreamApp
+from shared.faust_web import BUILT_IN_VIEWS_OFF, OwnPagesApp
 from shared.logs import logging_config
 from shared.metrics import exposition
 from shared.settings import ServiceSettings
 
-T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -29,10 +26,15 @@ class FaustSettings(ServiceSettings):
     """Low enough that a restarted worker gets its partitions back in seconds, not a minute."""
 
 
+class ServiceApp(StreamApp, OwnPagesApp):
+    """Both of our changes to faust.App: the head-checked consumer and no built-in web views."""
+
+
 def make_app(app_id: str, settings: FaustSettings, **options: Any) -> StreamApp:
     """`options`: further faust settings for one service (e.g. producer batching), added to the common ones.
-    The app's consumer never skips a message nor commits past one not handled (faust_consumer.py)."""
-    app = StreamApp(
+    The app's consumer never skips a message nor commits past one not handled (faust_consumer.py), and
+    Faust's own web views are off (faust_web.py): the web port serves the pages the service adds, no more."""
+    app = ServiceApp(
         app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
@@ -48,6 +50,7 @@ def make_app(app_id: str, settings: FaustSettings, **options: Any) -> StreamApp:
         web_bind=settings.host,
         web_in_thread=False,
         autodiscover=False,
+        **BUILT_IN_VIEWS_OFF,
         **options,
     )
     _add_pages(app)
@@ -73,25 +76,6 @@ def _add_pages(app: faust.App) -> None:
 
 def raw_topic(app: faust.App, name: str) -> faust.TopicT:
     return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
-
-
-async def parse_or_dead_letter(
-    parse: Callable[[bytes], T], raw: bytes, dead_letters: faust.TopicT, source: str
-) -> T | None:
-    """Parse a message; send what does not parse to the dead-letter topic (with its error) and go on."""
-    try:
-        return parse(raw)
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        log.warning("dead-lettered an unparseable message", extra={"source": source, "error": type(exc).__name__})
-        await dead_letters.send(value=raw, headers=[("source", source.encode()), ("error", error_summary(exc))])
-        return None
-
-
-def error_summary(exc: ValueError) -> bytes:
-    """Where and why parsing failed, without echoing the input (it may hold personal data)."""
-    if isinstance(exc, ValidationError):
-        return json.dumps(exc.errors(include_input=False, include_url=False, include_context=False)).encode()
-    return type(exc).__name__.encode()
 
 
 def run_worker(app: faust.App, service: str, level: str) -> None:

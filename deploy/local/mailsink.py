@@ -2,7 +2,9 @@
 read what the notifier sent (`var/mail/new/`) without a real mail provider.
 
 `python -m deploy.local.mailsink` runs it until SIGTERM/SIGINT (settings: DRR_MAILSINK_HOST,
-DRR_MAILSINK_PORT, DRR_MAILSINK_MAILDIR); `MailSink(host, port, maildir).start()/.stop()` in-process.
+DRR_MAILSINK_PORT, DRR_MAILSINK_MAILDIR, DRR_MAILSINK_SMTPUTF8); `MailSink(host, port, maildir).start()/.stop()`
+in-process. It offers SMTPUTF8 (internationalised addresses) unless told not to, so that both the
+notifier's paths, sent and refused for want of it, meet a real server.
 Logs counts only: addresses and subjects are personal data.
 """
 
@@ -27,6 +29,8 @@ class MailSinkSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8025
     maildir: Path = Path("var/mail")
+    smtputf8: bool = True
+    """Offer SMTPUTF8 (RFC 6531), as most providers do; off, like a server that lacks it."""
 
 
 class _CountingMailbox(Mailbox):
@@ -48,8 +52,10 @@ class _CountingMailbox(Mailbox):
 class MailSink:
     """An SMTP server on its own thread and event loop, so sync tests and async code can both use it."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 8025, maildir: Path = Path("var/mail")) -> None:
-        self.host, self.port, self.maildir = host, port, Path(maildir)
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 8025, maildir: Path = Path("var/mail"), smtputf8: bool = True
+    ) -> None:
+        self.host, self.port, self.maildir, self.smtputf8 = host, port, Path(maildir), smtputf8
         self._controller: Controller | None = None
         self._handler: _CountingMailbox | None = None
 
@@ -63,7 +69,13 @@ class MailSink:
         logging.getLogger("mail.log").setLevel(logging.WARNING)
         self._handler = _CountingMailbox(self.maildir)
         # a fixed server name: the default asks DNS for the host's FQDN, which can stall start-up
-        controller = Controller(self._handler, hostname=self.host, port=self.port, server_hostname="drr-mailsink")
+        controller = Controller(
+            self._handler,
+            hostname=self.host,
+            port=self.port,
+            server_hostname="drr-mailsink",
+            enable_SMTPUTF8=self.smtputf8,
+        )
         try:
             controller.start()
         except BaseException:
@@ -72,7 +84,7 @@ class MailSink:
                 controller.loop.close()
             raise
         self._controller = controller
-        log.info("mail sink listening", extra={"host": self.host, "port": self.port})
+        log.info("mail sink listening", extra={"host": self.host, "port": self.port, "smtputf8": self.smtputf8})
         return self
 
     def stop(self) -> None:
@@ -95,7 +107,7 @@ def main() -> None:
     stop_signals = {signal.SIGTERM, signal.SIGINT}
     # block before the server thread starts so it inherits the mask and only sigwait sees the signals
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    with MailSink(settings.host, settings.port, settings.maildir):
+    with MailSink(settings.host, settings.port, settings.maildir, settings.smtputf8):
         received = signal.sigwait(stop_signals)
         log.info("stopping", extra={"signal": signal.Signals(received).name})
 

@@ -43,7 +43,8 @@ def create_app(
     resources: Callable[[], AsyncIterator[None]] | None = None,
 ) -> FastAPI:
     """The HTTP app over `ledger`; `worker` (if any) runs, and `resources` stay open, for its lifetime."""
-    app = FastAPI(title="drr-notify audit", lifespan=_lifespan)
+    # the OpenAPI document and its page, and no other built-in page (README: every route is listed)
+    app = FastAPI(title="drr-notify audit", lifespan=_lifespan, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.state.ledger, app.state.query_log, app.state.worker = ledger, query_log, worker
     app.state.verifier_key, app.state.resources = verifier_key, resources
     app.include_router(router)

@@ -61,7 +61,10 @@ def create_app(
             task.cancel()
         await publisher.stop()
 
-    app = FastAPI(title="drr-notify intake", version="1", lifespan=lifespan)
+    # the OpenAPI document and its page, and no other built-in page (README: every route is listed)
+    app = FastAPI(
+        title="drr-notify intake", version="1", lifespan=lifespan, redoc_url=None, swagger_ui_oauth2_redirect_url=None
+    )
     door = Door(settings, keys, Intake(settings, publisher, receipts, clock, data_holders=holders))
     single = {200: {"model": Receipt}, **documented(*REFUSALS, 404, 409)}
     app.post("/v1/events", status_code=202, response_model=Receipt, responses=single, openapi_extra=openapi.EVENT_BODY)(

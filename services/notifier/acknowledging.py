@@ -10,6 +10,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import faust
@@ -22,6 +23,7 @@ from services.notifier.clock import Clock
 from services.notifier.policy import IMMEDIATE, Priority
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord, digest, record_id_for
+from shared.dead_letters import handle_or_dead_letter
 from shared.deliveries import Delivery
 from shared.faust_app import raw_topic
 
@@ -47,13 +49,18 @@ def wire_acks(
 
     add_ack_routes(app, secret, clock, publish_ack)
 
+    dead_letters = raw_topic(app, topics.DEAD_LETTERS)
+
+    async def take(key: bytes, raw: bytes) -> None:
+        record = record_ack(acks, json.loads(raw))
+        if record is not None:
+            await audit.send(key=key, value=record.model_dump_json().encode())
+            metrics.ACKS.inc()
+
     @app.agent(acks_topic)
     async def acknowledge(stream: faust.StreamT[bytes]) -> None:
         async for key, raw in stream.items():
-            record = record_ack(acks, json.loads(raw))
-            if record is not None:
-                await audit.send(key=key, value=record.model_dump_json().encode())
-                metrics.ACKS.inc()
+            await handle_or_dead_letter(partial(take, key), raw, dead_letters, topics.ACKS)
 
     def ack_url(delivery: Delivery, priority: Priority) -> str | None:
         if priority not in IMMEDIATE:
@@ -94,9 +101,8 @@ def record_ack(acks: Any, ack: dict[str, Any]) -> AuditRecord | None:
     """The audit record of a first acknowledgement; None for a repeat (the first one stands)."""
     if ack["delivery_id"] in acks:
         return None
-    acks[ack["delivery_id"]] = ack
     comment = ack.get("comment")
-    return AuditRecord(
+    record = AuditRecord(  # first: an acknowledgement that cannot be audited is not recorded either
         record_id=record_id_for(AuditKind.ALERT_ACKNOWLEDGED, ack["delivery_id"]),
         kind=AuditKind.ALERT_ACKNOWLEDGED,
         service="notifier",
@@ -105,6 +111,8 @@ def record_ack(acks: Any, ack: dict[str, Any]) -> AuditRecord | None:
         field_digests={"comment": digest(comment)} if comment else {},
         outcome="acknowledged",
     )
+    acks[ack["delivery_id"]] = ack
+    return record
 
 
 def action_link(settings: NotifierSettings, clock: Clock) -> Callable[[str, Delivery, date], str]:

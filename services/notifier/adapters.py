@@ -2,9 +2,10 @@
 
 Send errors come in two kinds, because the retry decision is all the core needs to know:
 
-    MailError                 the server did not take the message
+    MailError                 the message did not reach the server, or the server did not take it
      ├── TransientMailError   worth another try later
-     └── PermanentMailError   another try cannot help; give up at once
+     ├── PermanentMailError   another try cannot help; give up at once
+     └── MessageError         the message cannot be put on the wire as built: ours, a technical failure
 """
 
 import asyncio
@@ -16,7 +17,13 @@ from email.utils import formatdate
 from typing import Protocol
 
 import aiosmtplib
-from aiosmtplib import SMTPException, SMTPRecipientsRefused, SMTPResponseException, SMTPServerDisconnected
+from aiosmtplib import (
+    SMTPException,
+    SMTPNotSupported,
+    SMTPRecipientsRefused,
+    SMTPResponseException,
+    SMTPServerDisconnected,
+)
 
 
 class MailError(Exception):
@@ -35,6 +42,11 @@ class TransientMailError(MailError):
 class PermanentMailError(MailError):
     """5xx replies (no such mailbox, rejected as policy, authentication refused) and features the server
     lacks (STARTTLS, SMTPUTF8): the same message to the same server will fail the same way."""
+
+
+class MessageError(MailError):
+    """A header or address this message cannot carry (e.g. a line break, or non-ASCII where only ASCII
+    may go): a fault in what was built, neither the server's nor the recipient's; no retry can help."""
 
 
 class Mailer(Protocol):
@@ -72,33 +84,42 @@ def compose(
     message_id: str,
     headers: Mapping[str, str],
     html: str | None = None,
+    utf8: bool = False,
 ) -> bytes:
     """The message as it goes on the wire: plain text, or plain text and HTML as multipart/alternative,
-    each part UTF-8 in base64. Laid out here rather than by `email.generator`, which re-folded every
-    header through `email.header.Header` and made flattening the largest cost per email in the profile;
-    only the subject (free text) is folded and, if not ASCII, encoded (RFC 2047) by `Header`."""
+    each part UTF-8 in base64. `utf8`: the addresses may be internationalised (RFC 6532: UTF-8 in the
+    address headers, sent only with SMTPUTF8); otherwise every header but the subject is ASCII.
+    Laid out here rather than by `email.generator`, which re-folded every header through
+    `email.header.Header` and made flattening the largest cost per email in the profile; only the
+    subject (free text) is folded and, if not ASCII, encoded (RFC 2047) by `Header`."""
     fields = {
         "From": sender, "To": to, "Date": formatdate(usegmt=True), "Message-ID": message_id, **headers,
         "MIME-Version": "1.0",
     }  # fmt: skip
-    lines = [f"{name}: {_one_line(name, value)}" for name, value in fields.items()]
+    lines = [f"{name}: {_one_line(name, value, utf8 and name in ADDRESSES)}" for name, value in fields.items()]
     charset = None if subject.isascii() else "utf-8"
     lines.append("Subject: " + Header(subject, charset, header_name="Subject").encode(linesep=CRLF))
     if html is None:
-        return _joined([*lines, *_text_part("plain", body)])
+        return _joined([*lines, *_text_part("plain", body)], utf8)
     boundary = f"=_drr_{secrets.token_hex(12)}"  # "=_" never occurs in base64 text
     return _joined([
         *lines, f'Content-Type: multipart/alternative; boundary="{boundary}"', "",
         f"--{boundary}", *_text_part("plain", body), f"--{boundary}", *_text_part("html", html), f"--{boundary}--",
-    ])  # fmt: skip
+    ], utf8)  # fmt: skip
 
 
 CRLF = "\r\n"
+ADDRESSES = frozenset({"From", "To"})
 
 
-def _one_line(name: str, value: str) -> str:
+def international(*addresses: str) -> bool:
+    """Whether an address needs SMTPUTF8 (a non-ASCII local part or domain, e.g. jörg@exämple.org)."""
+    return not all(address.isascii() for address in addresses)
+
+
+def _one_line(name: str, value: str, utf8: bool = False) -> str:
     """Header values here are addresses, ids and codes: one line, or an injected header."""
-    if "\r" in value or "\n" in value or not value.isascii():
+    if "\r" in value or "\n" in value or not (utf8 or value.isascii()):
         raise ValueError(f"header {name} must be one line of ASCII")
     return value
 
@@ -108,13 +129,15 @@ def _text_part(subtype: str, text: str) -> list[str]:
     return [f'Content-Type: text/{subtype}; charset="utf-8"', "Content-Transfer-Encoding: base64", "", encoded]
 
 
-def _joined(lines: list[str]) -> bytes:
-    return (CRLF.join(lines) + CRLF).encode("ascii")
+def _joined(lines: list[str], utf8: bool = False) -> bytes:
+    return (CRLF.join(lines) + CRLF).encode("utf-8" if utf8 else "ascii")
 
 
 def classify(exc: SMTPException | OSError) -> MailError:
     """Transient or permanent, by SMTP reply code where there is one (checked first: a refused
     greeting is both a reply and a connection error)."""
+    if isinstance(exc, SMTPNotSupported):  # e.g. an internationalised address and no SMTPUTF8 offered
+        return PermanentMailError("smtputf8_unsupported" if "SMTPUTF8" in str(exc) else "unsupported")
     if isinstance(exc, SMTPResponseException):
         return _by_code(exc.code)
     if isinstance(exc, SMTPRecipientsRefused):
@@ -162,33 +185,46 @@ class SmtpMailer:
     async def send(
         self, *, to: str, subject: str, body: str, html: str | None, message_id: str, headers: Mapping[str, str]
     ) -> None:
-        message = compose(
-            sender=self.sender, to=to, subject=subject, body=body, html=html, message_id=message_id, headers=headers
-        )
+        utf8 = international(self.sender, to)
+        try:
+            message = compose(
+                sender=self.sender, to=to, subject=subject, body=body, html=html, message_id=message_id,
+                headers=headers, utf8=utf8,
+            )  # fmt: skip
+        except ValueError as exc:
+            raise MessageError("unencodable_header") from exc
         async with self._slots:
             reused = self._idle.pop() if self._idle else None
             try:
-                client = await self._send_on(reused, to, message)
+                client = await self._send_on(reused, to, message, ["SMTPUTF8"] if utf8 else [])
             except (SMTPException, OSError) as exc:
                 raise classify(exc) from exc
+            except ValueError as exc:  # aiosmtplib: an address it cannot put on an SMTP command line
+                raise MessageError("unencodable_address") from exc
             self._idle.append(client)
 
     async def close(self) -> None:
         while self._idle:
             await _close(self._idle.pop())
 
-    async def _send_on(self, reused: aiosmtplib.SMTP | None, to: str, message: bytes) -> aiosmtplib.SMTP:
-        """Send on the reused session if it is still alive, else (or if it drops) on a new one."""
+    async def _send_on(
+        self, reused: aiosmtplib.SMTP | None, to: str, message: bytes, options: list[str]
+    ) -> aiosmtplib.SMTP:
+        """Send on the reused session if it is still alive, else (or if it drops) on a new one.
+        `options`: SMTPUTF8 for an internationalised address (refused at once by a server without it)."""
         if reused is not None and reused.is_connected:
             try:
-                await reused.sendmail(self.sender, [to], message)
+                await reused.sendmail(self.sender, [to], message, mail_options=options)
                 return reused
             except SMTPServerDisconnected:
                 pass  # the server closed an idle session: not a failure of this message
+            except BaseException:
+                await _close(reused)
+                raise
         await _close(reused)
         client = await self._connect()
         try:
-            await client.sendmail(self.sender, [to], message)
+            await client.sendmail(self.sender, [to], message, mail_options=options)
         except BaseException:
             await _close(client)
             raise

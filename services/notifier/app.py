@@ -37,8 +37,9 @@ from services.notifier.rendering import Renderer
 from services.notifier.sending import Sending
 from services.notifier.states import DeliveryState
 from shared import topics
+from shared.dead_letters import DATA_ERRORS, parse_or_dead_letter
 from shared.deliveries import Delivery
-from shared.faust_app import make_app, parse_or_dead_letter, raw_topic
+from shared.faust_app import make_app, raw_topic
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,11 @@ def build(
         if delivery is None:
             metrics.DEAD_LETTERS.labels("unparseable").inc()
             return
-        await handle(delivery)
+        try:
+            await handle(delivery)
+        except DATA_ERRORS:  # it parsed, yet something in it cannot be used: that delivery alone is given up on
+            await sending.give_up(delivery)
+        # anything else (the broker) stops the worker (in_order.py): handled again after the restart
 
     # One actor; several deliveries under way within it, one per case, acknowledged in order (in_order.py)
     @app.agent(deliveries)

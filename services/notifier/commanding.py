@@ -7,6 +7,10 @@ from typing import Any, Protocol
 
 import faust
 
+from shared import topics
+from shared.dead_letters import handle_or_dead_letter
+from shared.faust_app import raw_topic
+
 
 class Topic(Protocol):
     """What the notifier's parts send to (a Faust topic; tests pass recorders). A Faust topic's `send`
@@ -25,11 +29,19 @@ def take_commands(
     sweep_s: float,
 ) -> None:
     """An agent (called `name`: agents made here would otherwise share one) taking each JSON command, and
-    the sweep every `sweep_s` seconds."""
+    the sweep every `sweep_s` seconds. A command that is not JSON, or lacks what its handler needs, is
+    dead-lettered and the next one taken."""
+    dead_letters, source = raw_topic(app, topics.DEAD_LETTERS), commands.get_topic_name()
+
+    async def take_one(raw: bytes) -> None:
+        command = json.loads(raw)
+        if not isinstance(command, dict):
+            raise TypeError("a command is a JSON object")
+        await on_command(command)
 
     async def take(stream: faust.StreamT[bytes]) -> None:
         async for raw in stream:
-            await on_command(json.loads(raw))
+            await handle_or_dead_letter(take_one, raw, dead_letters, source)
 
     app.agent(commands, name=name)(take)
     app.timer(sweep_s)(sweep)

@@ -9,15 +9,17 @@ Record ids depend only on (kind, delivery id, attempt), so a replayed delivery y
 import asyncio
 import logging
 import random
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from services.notifier.adapters import Mailer, MailError, PermanentMailError
+from services.notifier.adapters import Mailer, MailError, MessageError, PermanentMailError
 from services.notifier.clock import Clock
 from services.notifier.rendering import Email
 from services.notifier.states import DeliveryState, advance
 from shared.audit_records import AuditKind, AuditRecord, delivery_record, record_id_for
 from shared.deliveries import Delivery
+from shared.failures import where
 
 SERVICE = "notifier"
 S = DeliveryState
@@ -75,15 +77,14 @@ async def deliver(
     try:
         email = compose()
     except Exception:  # a template or data bug: ours, not the server's; retrying cannot help
-        log.exception("rendering failed", extra={"delivery_id": str(delivery.delivery_id)})
-        walk.to(S.TECHNICAL_FAILURE)
-        walk.to(S.DEAD_LETTERED, "technical_failure")
-        return walk.records
+        return _technical_failure(walk, "rendering failed")
     while True:
         walk.attempt += 1
         walk.to(S.SENDING)
         try:
             await _send(delivery, email, mailer, headers or {})
+        except MessageError:
+            return _technical_failure(walk, "composing the message failed")
         except MailError as error:
             _log_failure(delivery, walk.attempt, error)
             if isinstance(error, PermanentMailError):
@@ -100,6 +101,24 @@ async def deliver(
         else:
             walk.to(delivered)
             return walk.records
+
+
+def _failure() -> dict[str, str]:
+    error = sys.exception()
+    return {"error": type(error).__name__, "at": where(error) if error else "?"}
+
+
+def _technical_failure(walk: Attempts, what: str) -> list[AuditRecord]:
+    """Ours, not the server's or the recipient's: this delivery is given up on, nothing else stops."""
+    log.error(what, extra={"delivery_id": str(walk.delivery.delivery_id), **_failure()})
+    walk.to(S.TECHNICAL_FAILURE)
+    walk.to(S.DEAD_LETTERED, "technical_failure")
+    return walk.records
+
+
+def technical_failure(delivery: Delivery) -> list[AuditRecord]:
+    """The transitions of a delivery that failed before any send (called while handling the error)."""
+    return _technical_failure(Attempts(delivery), "handling the delivery failed")
 
 
 def _give_up_reason(attempt: int, age_at_next_try_s: float, retry: RetryPolicy) -> str | None:

@@ -51,9 +51,12 @@ class EmailLedger:
         entry = None if delivery_id is None else self.table.get(key_of(delivery_id))
         return None if entry is None or "priority" not in entry else Priority(entry["priority"])
 
-    async def mark(self, delivery: Delivery, state: DeliveryState, priority: Priority) -> None:
-        """Record the state and wait until the changelog write is acknowledged by the broker."""
-        entry = {"state": state.value, "at": self.clock.now().isoformat(), "priority": priority.value}
+    async def mark(self, delivery: Delivery, state: DeliveryState, priority: Priority | None) -> None:
+        """Record the state and wait until the changelog write is acknowledged by the broker (`priority`
+        None: none could be worked out, as for a delivery given up on before it had one)."""
+        entry = {"state": state.value, "at": self.clock.now().isoformat()}
+        if priority is not None:
+            entry["priority"] = priority.value
         await put(self.table, self.key(delivery), entry)
 
 

@@ -16,6 +16,7 @@ from services.notifier.pausing import Pausing
 from services.notifier.policy import Policy, Priority
 from services.notifier.reminding import Reminding
 from shared import topics
+from shared.dead_letters import handle_or_dead_letter
 from shared.events import Envelope, parse_event_json
 from shared.faust_app import raw_topic
 
@@ -51,20 +52,26 @@ def wire_case_events(
     reminding = Reminding(policy.reminders, clock, reminders, escalator)
     escalator.others.append((reminding.sweep, reminding.on_command))
 
+    dead_letters = raw_topic(app, topics.DEAD_LETTERS)
+
+    async def take(raw: bytes) -> None:
+        try:
+            event = parse_event_json(raw)
+        except ValueError:
+            return  # the router dead-letters what it cannot parse
+        escalator.fold_team(event)
+        await escalator.check_owner(event)
+        await watcher.on_event(event)
+        reminding.on_event(event)
+        follow_panel_actions(escalator, event, policy)
+        metrics.CASE_EVENTS.inc()
+        pausing.on_event(event)
+
     @app.agent(raw_topic(app, topics.EVENTS))
     async def case_events(stream: faust.StreamT[bytes]) -> None:
         async for raw in stream:
-            try:
-                event = parse_event_json(raw)
-            except ValueError:
-                continue  # the router dead-letters what it cannot parse
-            escalator.fold_team(event)
-            await escalator.check_owner(event)
-            await watcher.on_event(event)
-            reminding.on_event(event)
-            follow_panel_actions(escalator, event, policy)
-            metrics.CASE_EVENTS.inc()
-            pausing.on_event(event)
+            # an event that parses but fails deeper here (the router may route it well) is this consumer's
+            await handle_or_dead_letter(take, raw, dead_letters, topics.EVENTS, consumer="notifier")
 
     return watcher
 

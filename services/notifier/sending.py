@@ -12,7 +12,7 @@ from services.notifier import metrics
 from services.notifier.adapters import Mailer
 from services.notifier.clock import Clock
 from services.notifier.commanding import Topic
-from services.notifier.delivering import RetryPolicy, deliver, gave_up
+from services.notifier.delivering import RetryPolicy, deliver, gave_up, technical_failure
 from services.notifier.ledger import EmailLedger, Seen
 from services.notifier.priorities import Priority
 from services.notifier.rendering import Renderer
@@ -66,6 +66,14 @@ class Sending:
         await self.ledger.mark(delivery, final, priority)
         log.info("delivery handled", extra={"delivery_id": str(delivery.delivery_id), "outcome": records[-1].outcome})
         return final
+
+    async def give_up(self, delivery: Delivery) -> None:
+        """A technical failure outside the send itself (a delivery that parsed but cannot be placed,
+        prioritised or watched): dead-lettered and audited like any other, and never tried again."""
+        records = technical_failure(delivery)
+        await asyncio.gather(*await self.publish(delivery, records))
+        await self.ledger.mark(delivery, DeliveryState.DEAD_LETTERED, None)
+        log.info("delivery handled", extra={"delivery_id": str(delivery.delivery_id), "outcome": "technical_failure"})
 
     async def publish(self, delivery: Delivery, records: list[AuditRecord]) -> list[Awaitable[Any]]:
         """The dead letter (if given up on) and the audit records, sent; returns their acknowledgements."""

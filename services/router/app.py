@@ -16,8 +16,9 @@ from services.router.handling import Outcome, handle
 from services.router.publishing import Producer, publish
 from services.router.tables import CaseTables
 from shared import topics
+from shared.dead_letters import handle_or_dead_letter
 from shared.events import parse_event_json
-from shared.faust_app import make_app, parse_or_dead_letter, raw_topic
+from shared.faust_app import make_app, raw_topic
 from shared.policy import Policy, load_policy
 
 ROUTED = Counter("drr_router_events_total", "Events routed", ["event_type"])
@@ -37,16 +38,18 @@ def build(settings: RouterSettings, policy: Policy | None = None, producer: Prod
     dead_letters = raw_topic(app, topics.DEAD_LETTERS)
     tables = CaseTables(app)
 
+    async def route_one(raw: bytes) -> None:
+        event = parse_event_json(raw)
+        outcome = handle(event, tables.state(event), policy)
+        tables.store(event, outcome)
+        await publish(producer or app.producer, event, *_serialised(outcome), app.output_failed)
+        ROUTED.labels(event.event_type).inc()
+
     @app.agent(events)
     async def route(stream: faust.StreamT[bytes]) -> None:
         async for raw in stream:
-            event = await parse_or_dead_letter(parse_event_json, raw, dead_letters, topics.EVENTS)
-            if event is None:
-                continue
-            outcome = handle(event, tables.state(event), policy)
-            tables.store(event, outcome)
-            await publish(producer or app.producer, event, *_serialised(outcome), app.output_failed)
-            ROUTED.labels(event.event_type).inc()
+            # what does not parse, or fails deeper (a state it cannot fold), is dead-lettered: never a crash loop
+            await handle_or_dead_letter(route_one, raw, dead_letters, topics.EVENTS, consumer="router")
 
     return app
 

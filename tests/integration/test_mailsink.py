@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from deploy.local.mailsink import MailSink
-from services.notifier.adapters import SmtpMailer, TransientMailError
+from services.notifier.adapters import PermanentMailError, SmtpMailer, TransientMailError
 
 
 def free_port() -> int:
@@ -85,3 +85,33 @@ async def test_a_closed_port_is_a_transient_error() -> None:
     with pytest.raises(TransientMailError) as raised:
         await mailer.send(to="a@b.example", subject="s", body="b", html=None, message_id="<x@drr-notify>", headers={})
     assert raised.value.reason == "connection"
+
+
+INTERNATIONAL = "jörg@exämple.org"
+
+
+async def _send_to(mailer: SmtpMailer, to: str) -> None:
+    await mailer.send(
+        to=to, subject="[DRR case C-9] Update", body="Hallo Jörg.\n", html=None, message_id=f"<{uuid4()}@drr-notify>",
+        headers={"X-DRR-Case-Id": "C-9"},
+    )  # fmt: skip
+
+
+async def test_an_internationalised_address_is_sent_with_smtputf8_when_the_server_offers_it(sink: MailSink) -> None:
+    mailer = SmtpMailer(host=sink.host, port=sink.port, sender="drr-notify@localhost", timeout_s=5)
+    await _send_to(mailer, INTERNATIONAL)
+    await mailer.close()
+    [raw] = [path.read_bytes() for path in (sink.maildir / "new").iterdir()]
+    assert f"To: {INTERNATIONAL}".encode() in raw  # RFC 6532: the address as it is, in UTF-8
+
+
+async def test_without_smtputf8_an_internationalised_address_fails_permanently_and_alone(tmp_path: Path) -> None:
+    with MailSink("127.0.0.1", free_port(), tmp_path / "mail", smtputf8=False) as plain:
+        mailer = SmtpMailer(host=plain.host, port=plain.port, sender="drr-notify@localhost", timeout_s=5, connections=1)
+        await _send_to(mailer, "sam@probation.example")  # a session is open and idle: it is reused next
+        with pytest.raises(PermanentMailError) as refused:
+            await _send_to(mailer, INTERNATIONAL)
+        assert refused.value.reason == "smtputf8_unsupported"
+        await _send_to(mailer, "ira@police.example")  # the next message goes as before
+        await mailer.close()
+        assert plain.stored == 2

@@ -1,6 +1,6 @@
 """The authority rules as a table: who may publish what about a case, and the reason code when not."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -28,8 +28,16 @@ DATA = DataHolders.of(load_policy().spec)
 
 
 def event(event_type: str, caller: System, payload: dict[str, Any] | None = None) -> Envelope:
-    body = envelope("C-1", event_type, payload or EXAMPLES[event_type], caller.agency.value)
+    body = envelope("C-1", event_type, payload or example(event_type), caller.agency.value)
     return parse_event(body)
+
+
+def example(event_type: str) -> dict[str, Any]:
+    """The catalogue's example, with a pause that has not run out yet (the example's date is fixed)."""
+    payload = dict(EXAMPLES[event_type])
+    if event_type == "alerts.paused":
+        payload["expires_at"] = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    return payload
 
 
 def agreement(agreement_id: str = "DRR-CLINICAL-ISA", version: int = 4, **changes: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from aiosmtplib import (
     SMTPConnectError,
     SMTPConnectResponseError,
     SMTPException,
+    SMTPNotSupported,
     SMTPReadTimeoutError,
     SMTPRecipientRefused,
     SMTPRecipientsRefused,
@@ -16,7 +17,15 @@ from aiosmtplib import (
     SMTPServerDisconnected,
 )
 
-from services.notifier.adapters import PermanentMailError, SmtpMailer, TransientMailError, classify, compose
+from services.notifier.adapters import (
+    MessageError,
+    PermanentMailError,
+    SmtpMailer,
+    TransientMailError,
+    classify,
+    compose,
+    international,
+)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +110,32 @@ def test_a_header_value_cannot_carry_a_line_break_or_unencoded_text(value: str) 
     with pytest.raises(ValueError, match="X-DRR-Case-Id"):
         compose(sender="n@localhost", to="a@b.example", subject="S", body="B", message_id="<3@drr-notify>",
                 headers={"X-DRR-Case-Id": value})  # fmt: skip
+
+
+def test_an_internationalised_address_needs_smtputf8() -> None:
+    assert international("drr-notify@localhost", "jörg@exämple.org")
+    assert international("sam@exämple.org")
+    assert not international("drr-notify@localhost", "sam@probation.example")
+
+
+def test_an_internationalised_address_goes_in_utf8_headers_only_when_allowed() -> None:
+    message = {"sender": "drr-notify@localhost", "to": "jörg@exämple.org", "subject": "S", "body": "B",
+               "message_id": "<m@drr-notify>", "headers": {}}  # fmt: skip
+    with pytest.raises(ValueError):
+        compose(**message)  # type: ignore[arg-type]
+    assert "To: jörg@exämple.org\r\n".encode() in compose(**message, utf8=True)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):  # other headers stay ASCII, whatever the addresses
+        compose(**{**message, "headers": {"X-DRR-Case-Id": "Ä"}}, utf8=True)  # type: ignore[arg-type]
+
+
+async def test_a_header_the_message_cannot_carry_is_a_message_error_before_any_connection() -> None:
+    mailer = SmtpMailer(host="127.0.0.1", port=1, sender="drr-notify@localhost", timeout_s=1)  # nothing listens
+    with pytest.raises(MessageError) as refused:
+        await mailer.send(to="sam@x.example", subject="S", body="B", html=None, message_id="<m@drr-notify>",
+                          headers={"X-DRR-Case-Id": "C-1\r\nBcc: eve@x.example"})  # fmt: skip
+    assert refused.value.reason == "unencodable_header"
+
+
+def test_a_server_without_smtputf8_is_a_permanent_failure_for_that_address() -> None:
+    error = classify(SMTPNotSupported("SMTPUTF8 is not supported by this server"))
+    assert isinstance(error, PermanentMailError) and error.reason == "smtputf8_unsupported"

@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-import faust
-import pytest
 from prometheus_client import REGISTRY
 
 from services.notifier.adapters import PermanentMailError
@@ -22,20 +20,6 @@ from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.roles import Agency, Role
 from tests.faust_agents import fed
 from tests.unit.notifier.fakes import FakeClock, FakeMailer, FakeTable
-
-
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    records: list[tuple[str, dict[str, Any]]] = []
-
-    async def record(self: faust.Topic, **kwargs: Any) -> asyncio.Future[None]:
-        records.append((self.get_topic_name(), kwargs))
-        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        acked.set_result(None)  # what a send's second await (the broker's acknowledgement) gives
-        return acked
-
-    monkeypatch.setattr(faust.Topic, "send", record)
-    return records
 
 
 def dead_letters(reason: str) -> float:

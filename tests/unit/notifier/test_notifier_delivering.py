@@ -3,7 +3,9 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from services.notifier.adapters import PermanentMailError, TransientMailError
+import pytest
+
+from services.notifier.adapters import MessageError, PermanentMailError, TransientMailError
 from services.notifier.delivering import RetryPolicy, deliver, gave_up
 from services.notifier.policy import Priority
 from services.notifier.rendering import Email
@@ -152,3 +154,15 @@ async def test_the_message_carries_delivery_derived_ids() -> None:
     assert message["to"] == ADDRESS
     assert message["message_id"] == f"<{delivery.delivery_id}@drr-notify>"
     assert message["headers"] == {"X-DRR-Delivery-Id": str(delivery.delivery_id), "X-DRR-Case-Id": "C-42"}
+
+
+async def test_a_message_that_cannot_be_composed_is_a_technical_failure_and_logs_no_data(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    mailer, sleeps = FakeMailer([MessageError("unencodable_address")]), Sleeps()
+    records = await run(mailer, sleeps)
+    assert states(records) == ["created", "sending", "technical_failure", "technical_failure"]
+    assert gave_up(records) is records[-1] and len(mailer.sent) == 1 and sleeps.delays == []
+    [logged] = [r for r in caplog.records if r.getMessage() == "composing the message failed"]
+    assert (logged.__dict__["error"], logged.exc_info) == ("MessageError", None)
+    assert ADDRESS not in caplog.text
