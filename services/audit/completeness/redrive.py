@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
 
 from services.audit.queries import SERVICE
@@ -63,8 +64,7 @@ async def find(kafka: KafkaOptions, event_id: str, case_id: str, recorded_at: da
     consumer = AIOKafkaConsumer(**kafka, enable_auto_commit=False, group_id=None, auto_offset_reset="earliest")
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topics.EVENTS) or set(await _partitions(consumer))
-        where = TopicPartition(topics.EVENTS, partition_for(case_id, len(partitions)))
+        where = TopicPartition(topics.EVENTS, partition_for(case_id, await _partitions(kafka)))
         consumer.assign([where])
         end = (await consumer.end_offsets([where]))[where]
         since = (await consumer.offsets_for_times({where: int((recorded_at - LOOK_BACK).timestamp() * 1000)}))[where]
@@ -77,9 +77,15 @@ async def find(kafka: KafkaOptions, event_id: str, case_id: str, recorded_at: da
         await consumer.stop()
 
 
-async def _partitions(consumer: AIOKafkaConsumer) -> set[int]:
-    await consumer.topics()  # loads the cluster's metadata
-    return consumer.partitions_for_topic(topics.EVENTS) or set()
+async def _partitions(kafka: KafkaOptions) -> int:
+    """How many partitions drr.events has on the broker (what the producers divided by)."""
+    admin = AIOKafkaAdminClient(**kafka)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topics.EVENTS])
+        return len(described["partitions"])
+    finally:
+        await admin.close()
 
 
 async def _scan(
