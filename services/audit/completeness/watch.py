@@ -66,7 +66,7 @@ class CompletenessWatch:
 
     def track(self, db: Any, fresh: list[Leaf]) -> None:
         """For the ledger's append (tree_store's `also`): the waits the batch's new leaves open and end."""
-        facts = [Fact.of(leaf.columns) for leaf in fresh if leaf.values[0] in KINDS]
+        facts = [Fact.of(leaf.values) for leaf in fresh if leaf.values[0] in KINDS]
         if facts:
             now = self._clock()
             self._tables.track(db, changes(facts, now, self.windows), timestamp(now))
