@@ -1,18 +1,26 @@
 """Settings -> ledger, signer, consumer and app. Settings are read here, once, never at import time."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from drr_verify.records import public_keys
 from fastapi import FastAPI
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from services.audit.admission import Admission
 from services.audit.app import create_app
 from services.audit.checkpoints import Signer, checkpoint_now
 from services.audit.consumer import GROUP_ID, AuditConsumer, kafka_consumer
-from services.audit.queries import KafkaQueryLog
+from services.audit.dead_letters import KafkaDeadLetters
+from services.audit.producers import MAY_PRODUCE
+from services.audit.queries import SERVICE, KafkaQueryLog
 from services.audit.sqlite_store import SqliteLedger
 from services.audit.store import SqlLedger
+from shared.record_signing import RecordSigner
 from shared.settings import ServiceSettings
 
 
@@ -32,6 +40,11 @@ class AuditSettings(ServiceSettings):
     group_id: str = GROUP_ID
     """The Kafka consumer group; a second ledger fed from the same topic (a replay) needs its own."""
     session_timeout_s: float = 10.0
+    record_signers: dict[str, str] = {}
+    """Service -> base64 of the raw Ed25519 public key it signs its audit records with (JSON in the
+    environment); every producer, this service included. Records signed otherwise are refused."""
+    record_key_path: Path = Path("var/keys/audit-records.pem")
+    """This service's own record signing key (its oversight-query records)."""
 
 
 def open_ledger(settings: AuditSettings) -> SqlLedger:
@@ -46,17 +59,43 @@ def signer(settings: AuditSettings) -> Signer:
     return Signer.from_file(settings.signing_key_path, settings.origin)
 
 
+def record_signers(settings: AuditSettings) -> dict[str, Ed25519PublicKey]:
+    """The producers' public keys, checked at start: each a key, each a service that may produce records."""
+    keys = public_keys(settings.record_signers)
+    unknown = sorted(set(keys) - set(MAY_PRODUCE))
+    if unknown:
+        raise ValueError(f"DRR_AUDIT_RECORD_SIGNERS names services that produce no records: {unknown}")
+    return keys
+
+
+def record_signer(settings: AuditSettings, signers: dict[str, Ed25519PublicKey]) -> RecordSigner:
+    """This service's own key, which must be the one its signers list names (else its records are refused)."""
+    own = RecordSigner.from_file(SERVICE, settings.record_key_path)
+    if SERVICE not in settings.record_signers or settings.record_signers[SERVICE] != own.public_key:
+        raise ValueError(f"DRR_AUDIT_RECORD_SIGNERS must give {SERVICE!r} the key in {settings.record_key_path}")
+    return own
+
+
 def bootstrap(settings: AuditSettings) -> FastAPI:
     """The app over the configured ledger, consuming from settings.kafka_bootstrap."""
+    signers = record_signers(settings)
+    query_log = KafkaQueryLog(settings.kafka_bootstrap, record_signer(settings, signers))
     ledger, key = open_ledger(settings), signer(settings)
     checkpoint_now(ledger, key, settings.origin)  # a checkpoint exists from the start, and the past is checked
+    dead_letters = KafkaDeadLetters(settings.kafka_bootstrap)
     consumer = AuditConsumer(
         ledger,
         partial(kafka_consumer, settings.kafka_bootstrap, settings.group_id, settings.session_timeout_s),
         key,
+        Admission(signers),
+        dead_letters,
         origin=settings.origin,
         every_leaves=settings.checkpoint_every_leaves,
         every_s=settings.checkpoint_every_s,
     )
-    query_log = KafkaQueryLog(settings.kafka_bootstrap)
-    return create_app(ledger, query_log, key.verifier_key, consumer, query_log.running)
+
+    async def producers() -> AsyncIterator[None]:
+        async with asynccontextmanager(query_log.running)(), asynccontextmanager(dead_letters.running)():
+            yield
+
+    return create_app(ledger, query_log, key.verifier_key, consumer, producers)

@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "tokens":
             sys.stdout.write(issue(ledger, args.name) + "\n")
         elif args.command == "export":
-            count = export(ledger, Path(args.out), signer(settings).verifier_key)
+            count = export(ledger, Path(args.out), signer(settings).verifier_key, settings.record_signers)
             sys.stdout.write(f"{count} entries exported to {args.out}\n")
         else:
             sys.stdout.write(signer(settings).verifier_key + "\n")

@@ -20,7 +20,7 @@ TABLES = {
     "leaves": """idx BIGINT PRIMARY KEY CHECK (idx >= 0), dedupe_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
         case_id TEXT, event_id TEXT, event_type TEXT, correlation_id TEXT, source_agency TEXT, recipient_id TEXT,
         recipient_role TEXT, recipient_agency TEXT, outcome TEXT, recorded_at TEXT NOT NULL, leaf TEXT NOT NULL,
-        hash BYTEA NOT NULL CHECK (length(hash) = 32)""",
+        hash BYTEA NOT NULL CHECK (length(hash) = 32), signer TEXT, signature TEXT""",
     "nodes": "level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL CHECK (length(hash) = 32), "
     "PRIMARY KEY (level, idx)",
     "checkpoints": "size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL",
@@ -45,7 +45,9 @@ def schema(role: str) -> list[sql.SQL | sql.Composed]:
             sql.SQL(f"REVOKE ALL ON {table} FROM {{}}").format(who),
             sql.SQL(f"GRANT SELECT, INSERT ON {table} TO {{}}").format(who),
         ]  # fmt: skip
-    return [*statements, sql.SQL("CREATE INDEX IF NOT EXISTS leaves_by_case ON leaves (case_id, idx)")]
+    # A ledger made before records were signed gains the columns; its older leaves keep none.
+    added = [sql.SQL(f"ALTER TABLE leaves ADD COLUMN IF NOT EXISTS {name} TEXT") for name in ("signer", "signature")]
+    return [*statements, *added, sql.SQL("CREATE INDEX IF NOT EXISTS leaves_by_case ON leaves (case_id, idx)")]
 
 
 def create_schema(owner_url: str, role: str) -> None:

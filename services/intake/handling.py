@@ -23,6 +23,7 @@ from services.intake.responses import FieldError, ItemResult, ItemStatus
 from services.intake.store import Receipt, ReceiptRepository
 from services.intake.validation import Rejection
 from shared.audit_records import AuditRecord
+from shared.digests import DigestKey
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class Intake:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings, self._publisher, self._receipts, self._clock = settings, publisher, receipts, clock
+        self._digests = DigestKey.from_file(settings.digest_key_path)
 
     async def submit(self, key: ApiKey, items: list[Envelope | Rejection], header: str | None) -> list[Outcome]:
         audit: list[AuditRecord] = []
@@ -131,7 +133,7 @@ class Intake:
         if p.claim:
             self._receipts.confirm(idempotency_key=p.claim)
         ACCEPTED.labels(p.event.event_type).inc()
-        audit.append(received_record(p.event))
+        audit.append(received_record(p.event, self._digests))
         return Outcome(202, ItemResult(index=n, status=ItemStatus.ACCEPTED, event_id=p.event.event_id))
 
     async def audit(self, records: list[AuditRecord]) -> None:
