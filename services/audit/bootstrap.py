@@ -1,5 +1,6 @@
 """Settings -> ledger, signer, consumer and app. Settings are read here, once, never at import time."""
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -43,7 +44,9 @@ class AuditSettings(ServiceSettings):
     record_signers: dict[str, str] = {}
     """Service -> base64 of the raw Ed25519 public key it signs its audit records with (JSON in the
     environment); every producer, this service included. Records signed otherwise are refused."""
-    record_key_path: Path = Path("var/keys/audit-records.pem")
+    record_signers_path: Path | None = None
+    """The same as a JSON file (docker-compose's key job, a mounted secret), when record_signers is empty."""
+    record_key_path: Path = Path("var/keys/audit/records.pem")
     """This service's own record signing key (its oversight-query records)."""
 
 
@@ -59,9 +62,16 @@ def signer(settings: AuditSettings) -> Signer:
     return Signer.from_file(settings.signing_key_path, settings.origin)
 
 
+def signer_texts(settings: AuditSettings) -> dict[str, str]:
+    if settings.record_signers or settings.record_signers_path is None:
+        return settings.record_signers
+    items: dict[str, str] = json.loads(settings.record_signers_path.read_text())
+    return items
+
+
 def record_signers(settings: AuditSettings) -> dict[str, Ed25519PublicKey]:
     """The producers' public keys, checked at start: each a key, each a service that may produce records."""
-    keys = public_keys(settings.record_signers)
+    keys = public_keys(signer_texts(settings))
     unknown = sorted(set(keys) - set(MAY_PRODUCE))
     if unknown:
         raise ValueError(f"DRR_AUDIT_RECORD_SIGNERS names services that produce no records: {unknown}")
@@ -71,7 +81,7 @@ def record_signers(settings: AuditSettings) -> dict[str, Ed25519PublicKey]:
 def record_signer(settings: AuditSettings, signers: dict[str, Ed25519PublicKey]) -> RecordSigner:
     """This service's own key, which must be the one its signers list names (else its records are refused)."""
     own = RecordSigner.from_file(SERVICE, settings.record_key_path)
-    if SERVICE not in settings.record_signers or settings.record_signers[SERVICE] != own.public_key:
+    if signer_texts(settings).get(SERVICE) != own.public_key:
         raise ValueError(f"DRR_AUDIT_RECORD_SIGNERS must give {SERVICE!r} the key in {settings.record_key_path}")
     return own
 

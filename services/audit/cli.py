@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from services.audit.bootstrap import AuditSettings, open_ledger, signer
+from services.audit.bootstrap import AuditSettings, open_ledger, signer, signer_texts
 from services.audit.export import export
 from services.audit.tokens import issue
 
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "tokens":
             sys.stdout.write(issue(ledger, args.name) + "\n")
         elif args.command == "export":
-            count = export(ledger, Path(args.out), signer(settings).verifier_key, settings.record_signers)
+            count = export(ledger, Path(args.out), signer(settings).verifier_key, signer_texts(settings))
             sys.stdout.write(f"{count} entries exported to {args.out}\n")
         else:
             sys.stdout.write(signer(settings).verifier_key + "\n")
