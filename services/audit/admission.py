@@ -20,6 +20,7 @@ from drr_verify.records import signature_valid
 from pydantic import ValidationError
 
 from services.audit.leaves import Leaf, leaf_of
+from services.audit.metrics import zero_series
 from services.audit.producers import MAY_PRODUCE
 from shared.audit_records import AuditKind, AuditRecord
 from shared.record_signing import SIGNATURE_HEADER, SIGNER_HEADER
@@ -42,6 +43,12 @@ class Reason:
     CONFLICTING_DUPLICATE = "conflicting_duplicate"
     """A known record id with different content (ingest.sort_out): the first stands, this is an alarm."""
 
+    @classmethod
+    def refusals(cls) -> list[str]:
+        """The codes counted in drr_audit_records_refused_total (a conflict has its own alarm counter)."""
+        codes = [value for name, value in vars(cls).items() if name.isupper()]
+        return [code for code in codes if code != cls.CONFLICTING_DUPLICATE]
+
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
@@ -56,6 +63,7 @@ class Admission:
         self, signers: Mapping[str, Ed25519PublicKey], may_produce: Mapping[str, frozenset[AuditKind]] = MAY_PRODUCE
     ) -> None:
         self._signers, self._may_produce = dict(signers), may_produce
+        zero_series(Reason.refusals())
 
     def leaf(self, message: Message) -> Leaf | Refusal:
         headers = dict(message.headers or ())

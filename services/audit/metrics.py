@@ -14,3 +14,9 @@ CONFLICTS = Counter(
     "Records with a known id but other content: kept out of the ledger (the first stands), dead-lettered. An alarm.",
 )
 LEDGER_SIZE = Gauge("drr_audit_ledger_entries", "Entries in the ledger.")
+
+
+def zero_series(reasons: list[str]) -> None:
+    """Every refusal reason exported from the start at 0, so the alert's increase() sees the first one."""
+    for reason in reasons:
+        REFUSED.labels(reason)

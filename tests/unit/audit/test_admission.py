@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from drr_verify.records import signed_message
 from prometheus_client import REGISTRY
 
-from services.audit.admission import Message
+from services.audit.admission import Message, Reason
 from services.audit.ingest import prepare, store
 from services.audit.leaves import EntryFilter
 from services.audit.producers import MAY_PRODUCE
@@ -122,6 +122,12 @@ def test_the_signature_is_checked_before_the_content_is_parsed() -> None:
     """A forger's bytes are never parsed: refused as unsigned or badly signed whatever they hold."""
     batch = prepare([_signed_as("router", b"\xff not even utf-8")], ADMISSION)
     assert [r.reason for r in batch.refused] == ["bad_signature"]
+
+
+def test_every_refusal_reason_is_exported_from_the_start_so_the_first_one_alerts() -> None:
+    assert set(Reason.refusals()) == set(forged_cases())
+    for reason in Reason.refusals():
+        assert REGISTRY.get_sample_value("drr_audit_records_refused_total", {"reason": reason}) is not None
 
 
 def test_every_kind_of_record_has_a_service_that_may_produce_it() -> None:
