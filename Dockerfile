@@ -23,11 +23,13 @@ RUN pip install ./verifier . \
     && rm -rf build *.egg-info verifier/build verifier/*.egg-info
 
 # Non-root. /app stays writable for faust's per-app data folder (<app id>-data in the working
-# directory); /data holds a SQLite audit ledger and /keys the audit signing key (named volumes inherit
+# directory); /data holds a SQLite audit ledger, /keys the audit signing key and /record-keys/<service> the
+# audit record keys the audit-keys job makes (named volumes inherit
 # this ownership).
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin drr \
-    && mkdir -p /data /keys \
-    && chown drr:drr /app /data /keys
+    && mkdir -p /data /keys /record-keys/intake /record-keys/router /record-keys/notifier /record-keys/audit \
+    && chown drr:drr /app /data /keys \
+    && chown -R drr:drr /record-keys
 USER drr
 
 CMD ["python", "-m", "services.intake"]

@@ -1,7 +1,8 @@
 """Audit ledger benchmark (not a test): the three speed goals of the ledger.
 
-1. leaves appended per second from Kafka: N records preloaded on the audit topic of a real broker,
-   consumed by the service's own AuditConsumer into an empty SQLite ledger (checkpoints signed as usual);
+1. leaves appended per second from Kafka: N records preloaded on the audit topic of a real broker, each
+   signed by the router's key, consumed by the service's own AuditConsumer (every signature checked) into
+   an empty SQLite ledger (checkpoints signed as usual);
 2. inclusion-proof time at 1,000,000 leaves: the ledger built directly through the repository, then
    proofs for random leaves, each on a fresh reader (a new connection, no cache), as one API request does;
 3. full verification of that 1,000,000-leaf export with `drr-verify verify-export` (a new process).
@@ -14,6 +15,7 @@ and stops it at the end.
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -21,15 +23,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
+from drr_verify.records import public_keys
 
 from deploy.local.audit_burst import sharing_decisions
+from deploy.local.audit_keys import local_keys, record_signer
 from deploy.local.kafka import KafkaNode
 from services.audit import merkle
+from services.audit.admission import Admission, Refusal
 from services.audit.checkpoints import Signer, checkpoint_now
 from services.audit.consumer import AuditConsumer, kafka_consumer
 from services.audit.export import export
@@ -37,6 +43,7 @@ from services.audit.leaves import leaf_of
 from services.audit.sqlite_store import SqliteLedger
 from shared import topics
 from shared.audit_records import AuditRecord
+from shared.record_signing import RecordSigner
 
 OFFSET = int(os.environ.get("DRR_E2E_PORT_OFFSET", "0")) + 50
 ORIGIN = "bench.local/audit"
@@ -47,13 +54,15 @@ def records(count: int) -> list[AuditRecord]:
     return sharing_decisions(count, "BENCH")
 
 
-async def preload(bootstrap: str, count: int) -> None:
+async def preload(bootstrap: str, count: int, signer: RecordSigner) -> None:
+    """The records, signed by the router's key as the router signs them."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=1024 * 1024)
     await producer.start()
     try:
         futures = []
         for record in records(count):
-            futures.append(await producer.send(topics.AUDIT, record.model_dump_json().encode(), key=b"k"))
+            value, headers = signer.signed(record)
+            futures.append(await producer.send(topics.AUDIT, value, key=b"k", headers=headers))
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -72,7 +81,14 @@ class TimedLedger(SqliteLedger):
         return super().offsets()
 
 
-async def ingest(bootstrap: str, folder: Path, count: int) -> tuple[float, float, float]:
+class NoDeadLetters:
+    """Every record is signed: nothing is refused, so nothing is dead-lettered."""
+
+    async def send(self, refusals: Sequence[Refusal]) -> None:
+        assert not refusals, f"{len(refusals)} records refused: {refusals[0].reason}"
+
+
+async def ingest(bootstrap: str, folder: Path, count: int, env: dict[str, str]) -> tuple[float, float, float]:
     """Seconds from partition assignment to the last leaf stored, leaves appended per second over them, and
     this process's CPU time per leaf in microseconds (all threads; less sensitive to a shared machine).
     Timed from the assignment, not from the first leaf seen: a count that fits one poll (<= 20,000) would
@@ -81,7 +97,8 @@ async def ingest(bootstrap: str, folder: Path, count: int) -> tuple[float, float
     assert isinstance(ledger, TimedLedger)  # open() builds cls
     signer = Signer.from_file(folder / "key.pem", ORIGIN)
     connect = partial(kafka_consumer, bootstrap, f"bench-{uuid4().hex[:6]}", 6.0)
-    consumer = AuditConsumer(ledger, connect, signer, origin=ORIGIN)
+    admission = Admission(public_keys(json.loads(env["DRR_AUDIT_RECORD_SIGNERS"])))
+    consumer = AuditConsumer(ledger, connect, signer, admission, NoDeadLetters(), origin=ORIGIN)
     task = asyncio.create_task(consumer.run())
     try:
         _, end = await _until(ledger, count)
@@ -153,8 +170,9 @@ def main() -> None:
         node = KafkaNode(folder / "kafka", 29092 + OFFSET, 29093 + OFFSET)
         node.start()
         try:
-            asyncio.run(preload(node.bootstrap, args.records))
-            elapsed, rate, cpu_us = asyncio.run(ingest(node.bootstrap, folder, args.records))
+            env = local_keys(folder)
+            asyncio.run(preload(node.bootstrap, args.records, record_signer(env, "router")))
+            elapsed, rate, cpu_us = asyncio.run(ingest(node.bootstrap, folder, args.records, env))
         finally:
             node.stop()
         print(f"from Kafka: {rate:,.0f} leaves/s ({args.records:,} records in {elapsed:.2f} s, SQLite, "

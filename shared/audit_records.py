@@ -1,7 +1,9 @@
 """Audit records: one per fact (event received or rejected, sharing decision, email outcome).
 
-They carry identifiers, field names and SHA-256 digests of field content, never the content itself,
-so the audit trail can prove what was shared without becoming a second copy of personal data.
+They carry identifiers, field names and keyed digests of field content (shared/digests.py), never the
+content itself, so the audit trail can prove what was shared without becoming a second copy of personal
+data. A record travels, and is kept as a leaf, in one canonical form (`canonical_text`), which its producer
+signs (shared/record_signing.py).
 """
 
 import hashlib
@@ -11,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.deliveries import Delivery
@@ -59,7 +62,8 @@ class AuditRecord(BaseModel):
     recipient_agency: str | None = None
     rule: str | None = None
     field_digests: dict[str, str] = Field(default_factory=dict)
-    """Field name -> SHA-256 of its canonical JSON value, for the fields received or shared."""
+    """Field name -> keyed digest (HMAC-SHA-256, shared/digests.py) of its canonical JSON value, for the fields
+    received or shared."""
     fields_withheld: list[str] = Field(default_factory=list)
     outcome: str | None = None
     """A reason or status code, never free text that could carry personal data."""
@@ -101,12 +105,29 @@ def record_id_for(kind: AuditKind, *parts: object) -> UUID:
 
 
 def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: the bytes a field's digest is taken over."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
-def digest(value: Any) -> str:
+def content_hash(value: Any) -> str:
+    """SHA-256 of a value's canonical JSON: whether two values are the same (an idempotency check, a pause's
+    reason), never a field digest in a record, which is keyed (shared/digests.py)."""
     return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
-def digests(fields: dict[str, Any]) -> dict[str, str]:
-    return {name: digest(value) for name, value in fields.items()}
+CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
+
+
+def canonical_text(record: AuditRecord) -> str:
+    """canonical_json(record.model_dump(mode="json")): sorted keys, no whitespace, UTF-8.
+
+    The form a record is signed in and kept in as a leaf. orjson writes the model's own field values
+    directly, in that same form (UUIDs lowercase with hyphens, enums by value, datetimes as pydantic writes
+    them, UTC as `Z`), several times faster than dumping the model to a dict first. Only a UTC offset with
+    seconds is written differently by orjson; pydantic refuses one in JSON, so only a record built in Python
+    can have it, and such a record takes the slow path.
+    """
+    offset = record.recorded_at.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        return orjson.dumps(record.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS).decode()
+    return orjson.dumps(record.__dict__, option=CANONICAL).decode()

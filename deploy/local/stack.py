@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from deploy.local.audit_keys import local_keys
 from deploy.local.kafka import KafkaNode
 from deploy.local.processes import Process, http_ok, port_open, wait_until
 from services.intake.key_admin import issue_agency_keys
@@ -73,6 +74,7 @@ class Stack:
             "DRR_INTAKE_DB_PATH": str(self.intake_db),
             "DRR_MAILSINK_PORT": str(p.smtp),
             "DRR_MAILSINK_MAILDIR": str(self.maildir),
+            **local_keys(self.var_dir),
             **self.extra_env,
         }
 

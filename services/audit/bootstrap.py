@@ -1,20 +1,29 @@
 """Settings -> ledger, signer, consumer and app. Settings are read here, once, never at import time."""
 
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from drr_verify.records import public_keys
 from fastapi import FastAPI
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from services.audit.admission import Admission
 from services.audit.app import create_app
 from services.audit.checkpoints import Signer, checkpoint_now
 from services.audit.completeness.rules import Windows
 from services.audit.completeness.watch import CompletenessWatch
 from services.audit.consumer import GROUP_ID, AuditConsumer, kafka_consumer
-from services.audit.queries import KafkaQueryLog
+from services.audit.dead_letters import KafkaDeadLetters
+from services.audit.producers import MAY_PRODUCE
+from services.audit.queries import SERVICE, KafkaQueryLog
 from services.audit.sqlite_store import SqliteLedger
 from services.audit.store import SqlLedger
+from shared.record_signing import RecordSigner
 from shared.settings import ServiceSettings
 
 
@@ -49,6 +58,14 @@ class AuditSettings(ServiceSettings):
     completeness_check_s: float = Field(5.0, gt=0)
     """How often to look for waits past their time (only once the consumer has read the whole topic)."""
 
+    record_signers: dict[str, str] = {}
+    """Service -> base64 of the raw Ed25519 public key it signs its audit records with (JSON in the
+    environment); every producer, this service included. Records signed otherwise are refused."""
+    record_signers_path: Path | None = None
+    """The same as a JSON file (docker-compose's key job, a mounted secret), when record_signers is empty."""
+    record_key_path: Path = Path("var/keys/audit/records.pem")
+    """This service's own record signing key (its oversight-query records)."""
+
     def windows(self) -> Windows:
         holds = {"group": self.group_hold_s, "digest": self.digest_hold_s, "paused": self.pause_hold_s}
         return Windows(self.decision_deadline_s, self.delivery_window_s, holds)
@@ -66,20 +83,53 @@ def signer(settings: AuditSettings) -> Signer:
     return Signer.from_file(settings.signing_key_path, settings.origin)
 
 
+def signer_texts(settings: AuditSettings) -> dict[str, str]:
+    if settings.record_signers or settings.record_signers_path is None:
+        return settings.record_signers
+    items: dict[str, str] = json.loads(settings.record_signers_path.read_text())
+    return items
+
+
+def record_signers(settings: AuditSettings) -> dict[str, Ed25519PublicKey]:
+    """The producers' public keys, checked at start: each a key, each a service that may produce records."""
+    keys = public_keys(signer_texts(settings))
+    unknown = sorted(set(keys) - set(MAY_PRODUCE))
+    if unknown:
+        raise ValueError(f"DRR_AUDIT_RECORD_SIGNERS names services that produce no records: {unknown}")
+    return keys
+
+
+def record_signer(settings: AuditSettings, signers: dict[str, Ed25519PublicKey]) -> RecordSigner:
+    """This service's own key, which must be the one its signers list names (else its records are refused)."""
+    own = RecordSigner.from_file(SERVICE, settings.record_key_path)
+    if signer_texts(settings).get(SERVICE) != own.public_key:
+        raise ValueError(f"DRR_AUDIT_RECORD_SIGNERS must give {SERVICE!r} the key in {settings.record_key_path}")
+    return own
+
+
 def bootstrap(settings: AuditSettings) -> FastAPI:
     """The app over the configured ledger, consuming from settings.kafka_bootstrap."""
+    signers = record_signers(settings)
+    query_log = KafkaQueryLog(settings.kafka_bootstrap, record_signer(settings, signers))
     ledger, key = open_ledger(settings), signer(settings)
     checkpoint_now(ledger, key, settings.origin)  # a checkpoint exists from the start, and the past is checked
-    query_log = KafkaQueryLog(settings.kafka_bootstrap)
     watch = CompletenessWatch(ledger, query_log, settings.windows(), every_s=settings.completeness_check_s)
     watch.refresh_gauges()  # /metrics tells the truth from the start, before the first check
+    dead_letters = KafkaDeadLetters(settings.kafka_bootstrap)
     consumer = AuditConsumer(
         ledger,
         partial(kafka_consumer, settings.kafka_bootstrap, settings.group_id, settings.session_timeout_s),
         key,
+        Admission(signers),
+        dead_letters,
         origin=settings.origin,
         every_leaves=settings.checkpoint_every_leaves,
         every_s=settings.checkpoint_every_s,
         completeness=watch,
     )
-    return create_app(ledger, query_log, key.verifier_key, consumer, query_log.running)
+
+    async def producers() -> AsyncIterator[None]:
+        async with asynccontextmanager(query_log.running)(), asynccontextmanager(dead_letters.running)():
+            yield
+
+    return create_app(ledger, query_log, key.verifier_key, consumer, producers)

@@ -16,11 +16,13 @@ import sys
 from pathlib import Path
 from uuid import UUID
 
-from services.audit.bootstrap import AuditSettings, open_ledger, signer
+from services.audit.bootstrap import AuditSettings, open_ledger, signer, signer_texts
 from services.audit.completeness.redrive import KafkaOptions, NotFound, redrive
 from services.audit.export import export
+from services.audit.queries import SERVICE
 from services.audit.store import SqlLedger
 from services.audit.tokens import issue
+from shared.record_signing import RecordSigner
 
 
 def parser() -> argparse.ArgumentParser:
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "redrive":
             return _redrive(ledger, settings, args.event_id, args.by, args.timeout_s)
         elif args.command == "export":
-            count = export(ledger, Path(args.out), signer(settings).verifier_key)
+            count = export(ledger, Path(args.out), signer(settings).verifier_key, signer_texts(settings))
             sys.stdout.write(f"{count} entries exported to {args.out}\n")
         else:
             sys.stdout.write(signer(settings).verifier_key + "\n")
@@ -91,7 +93,8 @@ def _completeness(ledger: SqlLedger) -> None:
 
 def _redrive(ledger: SqlLedger, settings: AuditSettings, event_id: str, by: str, timeout_s: float) -> int:
     try:
-        original = redrive(kafka_options(settings), ledger.received(event_id), event_id, by, timeout_s)
+        own = RecordSigner.from_file(SERVICE, settings.record_key_path)
+        original = redrive(kafka_options(settings), ledger.received(event_id), event_id, by, timeout_s, own)
     except (NotFound, TimeoutError) as error:
         sys.stderr.write(f"redrive: {error}\n")
         return 1

@@ -2,7 +2,8 @@
 
 On every partition assignment the consumer seeks to the offsets the ledger stored, so Kafka's own
 committed offsets are only a hint for lag monitoring; a crash anywhere redoes nothing twice. Between
-batches it signs a checkpoint when one is due.
+batches it signs a checkpoint when one is due. What the ledger's door refuses (admission.py, and records
+conflicting with known ones) is on drr.dead-letters before the batch's offsets are stored.
 """
 
 import asyncio
@@ -13,9 +14,11 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
+from services.audit.admission import Admission
 from services.audit.checkpoints import Signer, checkpoint_now, due
 from services.audit.completeness.watch import CompletenessWatch
-from services.audit.ingest import Batch, Message, prepare, write
+from services.audit.dead_letters import DeadLetters
+from services.audit.ingest import Batch, Message, counted, known, prepare, write
 from services.audit.store import SqlLedger, StoredCheckpoint
 from shared import topics
 
@@ -66,6 +69,8 @@ class AuditConsumer:
         ledger: SqlLedger,
         connect: Callable[[], AIOKafkaConsumer],
         signer: Signer,
+        admission: Admission,
+        dead_letters: DeadLetters,
         *,
         origin: str,
         every_leaves: int = 1000,
@@ -76,6 +81,7 @@ class AuditConsumer:
         completeness: CompletenessWatch | None = None,
     ) -> None:
         self._ledger, self._connect, self._signer, self._origin = ledger, connect, signer, origin
+        self._admission, self._dead_letters = admission, dead_letters
         self._every_leaves, self._every_s = every_leaves, every_s
         self._poll_ms, self._max_records, self._retry_s = poll_ms, max_records, retry_s
         self._stopping = False
@@ -100,8 +106,9 @@ class AuditConsumer:
                 fetched_at = datetime.now(UTC)
                 messages = await self._fetch(consumer)
                 at_end = fetched_at if self._completeness and await _reached_end(consumer) else None
-                # Parsing this batch overlaps writing the previous one (SQLite and psycopg release the GIL).
-                batch = await asyncio.to_thread(prepare, messages)
+                # Checking and parsing this batch overlaps writing the previous one (SQLite and psycopg
+                # release the GIL).
+                batch = await asyncio.to_thread(prepare, messages, self._admission)
                 await self._finish(consumer, writing)
                 writing = asyncio.create_task(self._write(batch, at_end)) if messages else None
                 if at_end and not messages:  # everything fetched before is written: finished just above
@@ -116,6 +123,10 @@ class AuditConsumer:
             log.info("audit consumer stopped")
 
     async def _write(self, batch: Batch, at_end: datetime | None = None) -> Batch:
+        """Repeats out, conflicts refused, every refusal dead-lettered, then the leaves and offsets stored."""
+        batch = await asyncio.to_thread(known, self._ledger, batch)
+        await self._dead_letters.send(batch.refused)
+        counted(batch.refused)
         track = self._completeness.track if self._completeness else None
         self._size = (await asyncio.to_thread(write, self._ledger, batch, track)).size
         self._seen_until = at_end or self._seen_until

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 
-import orjson
-
-from shared.audit_records import AuditRecord
+from shared.audit_records import AuditRecord, canonical_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +29,8 @@ class Leaf:
 class StoredLeaf:
     index: int
     text: str
+    signer: str | None = None
+    signature: str | None = None
 
 
 TEXT_FIELDS = (
@@ -39,9 +39,9 @@ TEXT_FIELDS = (
 )  # fmt: skip
 """The record's `str | None` fields kept as columns (stored as they are)."""
 FILTER_COLUMNS = ("kind", "event_id", *TEXT_FIELDS)
-COLUMNS = (*FILTER_COLUMNS, "recorded_at")
-"""The leaf's fields kept beside it as columns, for oversight filters."""
-CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
+COLUMNS = (*FILTER_COLUMNS, "recorded_at", "signer", "signature")
+"""Kept beside the leaf as columns: its fields that oversight filters by, and its producer's signature
+(who signed the leaf's exact bytes, and the base64 Ed25519 signature), which the verifier checks."""
 ZERO = timedelta(0)
 _text_fields = itemgetter(*TEXT_FIELDS)
 
@@ -53,25 +53,13 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def leaf_of(record: AuditRecord) -> Leaf:
+def leaf_of(record: AuditRecord, signer: str | None = None, signature: str | None = None) -> Leaf:
+    """The record's leaf; admission.py passes its producer's signature (a leaf built without one, as tests
+    and the benchmark's bulk builds do, carries none, and the verifier given the signers refuses it)."""
     event_id = None if record.event_id is None else str(record.event_id)
     texts = _text_fields(record.__dict__)
-    values = (record.kind.value, event_id, *texts, timestamp(record.recorded_at))
+    values = (record.kind.value, event_id, *texts, timestamp(record.recorded_at), signer, signature)
     return Leaf(str(record.record_id), canonical_text(record), values)
-
-
-def canonical_text(record: AuditRecord) -> str:
-    """canonical_json(record.model_dump(mode="json")): sorted keys, no whitespace, UTF-8.
-
-    orjson writes the model's own field values directly, in that same form (UUIDs lowercase with hyphens,
-    enums by value, datetimes as pydantic writes them, UTC as `Z`), several times faster than dumping the
-    model to a dict first. Only a UTC offset with seconds is written differently by orjson; pydantic refuses
-    one in JSON, so only a record built in Python can have it, and such a record takes the slow path.
-    """
-    offset = record.recorded_at.utcoffset()
-    if offset is not None and (offset.seconds % 60 or offset.microseconds):
-        return orjson.dumps(record.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS).decode()
-    return orjson.dumps(record.__dict__, option=CANONICAL).decode()
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,8 @@ def _entries_page(ledger: SqlLedger, where: EntryFilter, start: int, limit: int)
         for stored in page[:limit]:
             proven = stored.index < size
             proof = [_b64(h) for h in merkle.inclusion_proof(stored.index, size, node)] if proven else None
-            entries.append({"index": stored.index, "leaf": stored.text, "proof": proof})
+            signed = {"signer": stored.signer, "signature": stored.signature}
+            entries.append({"index": stored.index, "leaf": stored.text, "proof": proof, **signed})
     next_start = page[limit].index if len(page) > limit else None
     return {"checkpoint": _checkpoint_out(latest), "entries": entries, "next_start": next_start}
 
@@ -107,8 +108,9 @@ async def list_entries(
     start: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    """Matching entries, each with its leaf text and an inclusion proof against the latest checkpoint
-    (null for leaves newer than it). The leaf text is what was hashed; parse it for the record."""
+    """Matching entries, each with its leaf text, its producer's signature over that text (signer and
+    base64 Ed25519) and an inclusion proof against the latest checkpoint (null for leaves newer than it).
+    The leaf text is what was hashed; parse it for the record."""
     where = EntryFilter(case_id, agency, role, recipient, event_type, decision, correlation_id, kind, since, until)
     await on_the_record(request, actor)
     return await run_in_threadpool(_entries_page, ledger, where, start, limit)

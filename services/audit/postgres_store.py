@@ -21,7 +21,7 @@ TABLES = {
     "leaves": """idx BIGINT PRIMARY KEY CHECK (idx >= 0), dedupe_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
         case_id TEXT, event_id TEXT, event_type TEXT, correlation_id TEXT, source_agency TEXT, recipient_id TEXT,
         recipient_role TEXT, recipient_agency TEXT, outcome TEXT, recorded_at TEXT NOT NULL, leaf TEXT NOT NULL,
-        hash BYTEA NOT NULL CHECK (length(hash) = 32)""",
+        hash BYTEA NOT NULL CHECK (length(hash) = 32), signer TEXT, signature TEXT""",
     "nodes": "level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL CHECK (length(hash) = 32), "
     "PRIMARY KEY (level, idx)",
     "checkpoints": "size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL",
@@ -47,6 +47,9 @@ def schema(role: str) -> list[sql.SQL | sql.Composed]:
             sql.SQL(f"GRANT SELECT, INSERT ON {table} TO {{}}").format(who),
         ]  # fmt: skip
     statements.append(sql.SQL("CREATE INDEX IF NOT EXISTS leaves_by_case ON leaves (case_id, idx)"))
+    # A ledger made before records were signed gains the columns; its older leaves keep none.
+    added = ("signer", "signature")
+    statements += [sql.SQL(f"ALTER TABLE leaves ADD COLUMN IF NOT EXISTS {name} TEXT") for name in added]
     # The completeness check's waiting list is operational: no triggers, and the role may change it.
     statements += [sql.SQL(statement) for statement in completeness.DDL]
     grant = f"GRANT SELECT, INSERT, UPDATE, DELETE ON {completeness.TABLE} TO {{}}"

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord
 from shared.kafka import durable_producer
+from shared.record_signing import RecordSigner
 
 SERVICE = "audit"
 
@@ -36,8 +37,8 @@ def query_record(*, actor: str, path: str, params: dict[str, str], case_id: str 
 class KafkaQueryLog:
     """A durable producer, started on the first query (so the API starts whatever Kafka is doing)."""
 
-    def __init__(self, bootstrap: str) -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, bootstrap: str, signer: RecordSigner) -> None:
+        self._bootstrap, self._signer = bootstrap, signer
         self._producer: AIOKafkaProducer | None = None
         self._starting = asyncio.Lock()
         """Queries and the completeness check publish concurrently: one producer for both."""
@@ -53,7 +54,8 @@ class KafkaQueryLog:
                     raise
                 self._producer = producer
         key = record.case_id.encode() if record.case_id else None
-        await self._producer.send_and_wait(topics.AUDIT, record.model_dump_json().encode(), key=key)
+        signed = self._signer.signed(record)
+        await self._producer.send_and_wait(topics.AUDIT, signed.value, key=key, headers=signed.headers)
 
     async def running(self) -> AsyncIterator[None]:
         """For the app's lifespan: closes the producer at the end."""

@@ -18,7 +18,7 @@ TABLES = {
     "leaves": """idx INTEGER PRIMARY KEY CHECK (idx >= 0), dedupe_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
         case_id TEXT, event_id TEXT, event_type TEXT, correlation_id TEXT, source_agency TEXT, recipient_id TEXT,
         recipient_role TEXT, recipient_agency TEXT, outcome TEXT, recorded_at TEXT NOT NULL, leaf TEXT NOT NULL,
-        hash BLOB NOT NULL CHECK (length(hash) = 32)""",
+        hash BLOB NOT NULL CHECK (length(hash) = 32), signer TEXT, signature TEXT""",
     "nodes": "level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL CHECK (length(hash) = 32), "
     "PRIMARY KEY (level, idx)",
     "checkpoints": "size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL",
@@ -49,6 +49,14 @@ def schema() -> str:
     return "\n".join(parts)
 
 
+def _add_signature_columns(db: sqlite3.Connection) -> None:
+    """A ledger made before records were signed gains the columns; its older leaves keep none."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(leaves)")}
+    for column in ("signer", "signature"):
+        if column not in present:
+            db.execute(f"ALTER TABLE leaves ADD COLUMN {column} TEXT")
+
+
 class SqliteLedger(SqlLedger):
     """Durability: WAL with `synchronous = NORMAL`. A commit is in the WAL before it returns, so a crashed
     or killed process loses nothing committed; only a power cut or OS crash may lose the last few commits.
@@ -76,6 +84,7 @@ class SqliteLedger(SqlLedger):
         with ledger._connect() as db:
             db.execute("PRAGMA journal_mode = WAL")
             db.executescript(schema())
+            _add_signature_columns(db)
         ledger.check_schema()
         return ledger
 

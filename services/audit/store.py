@@ -33,9 +33,12 @@ class SqlLedger(TreeStore, CompletenessTables):
         """Fail at start-up, not on the first event, when the tables lack what this version writes."""
         with self._connect() as db:
             try:
-                self._run(db, "SELECT hash FROM leaves WHERE idx < 0")
+                self._run(db, "SELECT hash, signer, signature FROM leaves WHERE idx < 0")
             except Exception as error:
-                message = "the leaves table has no hash column: replay the audit topic into a new ledger"
+                message = (
+                    "the leaves table lacks the hash column (replay the audit topic into a new ledger) or the "
+                    "signature columns (PostgreSQL: run `audit db-init`)"
+                )
                 raise OutdatedSchema(message) from error
         with self._connect() as db:
             try:
@@ -49,17 +52,20 @@ class SqlLedger(TreeStore, CompletenessTables):
         """Up to `limit` matching leaves with start <= index (< below, if given), oldest first."""
         condition, params = where.where()
         bound = "" if below is None else " AND idx < :below"
-        query = f"SELECT idx, leaf FROM leaves WHERE {condition} AND idx >= :start{bound} ORDER BY idx LIMIT :limit"
+        query = (
+            f"SELECT idx, leaf, signer, signature FROM leaves WHERE {condition} AND idx >= :start{bound} "
+            "ORDER BY idx LIMIT :limit"
+        )
         with self._connect() as db:
             rows = self._run(db, query, {**params, "start": start, "below": below, "limit": limit})
-            return [StoredLeaf(int(row[0]), str(row[1])) for row in rows]
+            return [StoredLeaf(int(row[0]), str(row[1]), row[2], row[3]) for row in rows]
 
-    def leaves_with_hashes(self, stop: int) -> Iterator[tuple[int, str, bytes]]:
+    def leaves_with_hashes(self, stop: int) -> Iterator[tuple[StoredLeaf, bytes]]:
         """Every leaf below `stop` with its stored hash, in order (for an export)."""
-        query = "SELECT idx, leaf, hash FROM leaves WHERE idx < :stop ORDER BY idx"
+        query = "SELECT idx, leaf, signer, signature, hash FROM leaves WHERE idx < :stop ORDER BY idx"
         with self._connect() as db:
             for row in self._run(db, query, {"stop": stop}):
-                yield int(row[0]), str(row[1]), bytes(row[2])
+                yield StoredLeaf(int(row[0]), str(row[1]), row[2], row[3]), bytes(row[4])
 
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
         with self._write() as db:

@@ -74,6 +74,15 @@ class TreeStore(SqlBase):
                 seen.add(leaf.dedupe_key)
         return fresh
 
+    def stored_texts(self, keys: Sequence[str]) -> dict[str, str]:
+        """Dedupe key -> stored leaf text, for those of `keys` the ledger holds (to tell a redelivery from a
+        conflicting record with a known id before the batch is appended)."""
+        if not keys:
+            return {}
+        query = f"SELECT l.dedupe_key, l.leaf FROM {self.JSON_KEYS} JOIN leaves l ON l.dedupe_key = j.value"
+        with self._connect_writer() as db:  # its page cache holds the dedupe index
+            return {str(row[0]): str(row[1]) for row in self._run(db, query, {"keys": json.dumps(list(keys))})}
+
     def _size(self, db: Any) -> int:
         return int(self._run(db, "SELECT COALESCE(MAX(idx) + 1, 0) FROM leaves").fetchone()[0])
 

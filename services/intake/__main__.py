@@ -4,15 +4,18 @@ from services.intake.adapters import KafkaPublisher
 from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings
 from services.intake.permissions import check_table
+from services.intake.receipts import SERVICE
 from services.intake.store import SqliteStore
 from shared.logs import configure
+from shared.record_signing import RecordSigner
 
 settings = IntakeSettings()
 configure("intake", settings.log_level)
 check_table()
 store = SqliteStore(settings.db_path)
 try:
-    app = create_app(settings, KafkaPublisher(settings.kafka_bootstrap), store, store)
+    signer = RecordSigner.from_file(SERVICE, settings.record_key_path)
+    app = create_app(settings, KafkaPublisher(settings.kafka_bootstrap, signer), store, store)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 finally:
     store.close()

@@ -10,6 +10,7 @@ from shared import topics
 from shared.audit_records import AuditRecord
 from shared.events import Envelope
 from shared.kafka import durable_producer
+from shared.record_signing import Headers, RecordSigner
 
 
 class Publisher(Protocol):
@@ -27,10 +28,11 @@ class Publisher(Protocol):
 
 
 class KafkaPublisher:
-    """Returns only once the broker has acknowledged (acks=all, idempotent producer)."""
+    """Returns only once the broker has acknowledged (acks=all, idempotent producer). Audit records go
+    signed by intake's key (shared/record_signing.py)."""
 
-    def __init__(self, bootstrap: str) -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, bootstrap: str, signer: RecordSigner) -> None:
+        self._bootstrap, self._signer = bootstrap, signer
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -51,15 +53,15 @@ class KafkaPublisher:
         return self._producer is not None
 
     async def publish_events(self, events: Sequence[Envelope], *, timeout_s: float) -> list[BaseException | None]:
-        messages = [(e.case_id, e.model_dump_json()) for e in events]
+        messages = [(e.case_id, e.model_dump_json().encode(), None) for e in events]
         return await self._send_all(topics.EVENTS, messages, timeout_s)
 
     async def publish_audits(self, records: Sequence[AuditRecord], *, timeout_s: float) -> list[BaseException | None]:
-        messages = [(r.case_id, r.model_dump_json()) for r in records]
+        messages = [(r.case_id, *self._signer.signed(r)) for r in records]
         return await self._send_all(topics.AUDIT, messages, timeout_s)
 
     async def _send_all(
-        self, topic: str, messages: Sequence[tuple[str | None, str]], timeout_s: float
+        self, topic: str, messages: Sequence[tuple[str | None, bytes, Headers | None]], timeout_s: float
     ) -> list[BaseException | None]:
         """Send every message (each send returns its delivery future at once), then wait for all the
         acknowledgements together: one round trip for a batch instead of one per message."""
@@ -68,8 +70,9 @@ class KafkaPublisher:
         futures: list[asyncio.Future[object]] = []
         try:
             async with asyncio.timeout(timeout_s):
-                for key, value in messages:
-                    futures.append(await self._producer.send(topic, value.encode(), key=key.encode() if key else None))
+                for key, value, headers in messages:
+                    encoded = key.encode() if key else None
+                    futures.append(await self._producer.send(topic, value, key=encoded, headers=headers))
                 await asyncio.wait(futures)
         except Exception as exc:  # timeout, or a send refused outright: whatever was not acknowledged fails
             return [_outcome(f) for f in futures] + [exc] * (len(messages) - len(futures))

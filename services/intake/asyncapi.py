@@ -16,7 +16,10 @@ CASE_KEY = {"kafka": {"key": {"type": "string", "description": "the case id"}, "
 DESCRIPTIONS = {
     topics.EVENTS: "Accepted agency events, one message per event (intake -> router).",
     topics.DELIVERIES: "One redacted delivery per recipient (router -> notifier).",
-    topics.AUDIT: "Audit records from every service: identifiers, field names and SHA-256 digests only (-> audit).",
+    topics.AUDIT: (
+        "Audit records from every service: identifiers, field names and keyed digests only (-> audit), each in "
+        "canonical JSON, signed by its producer (headers drr-signer, drr-signature: base64 Ed25519)."
+    ),
     topics.DEAD_LETTERS: "Messages a service could not process or deliver, as received, with the error in a header.",
     topics.CASE_TEAMS_CHANGELOG: "The router's case-team table (Faust changelog, compacted).",
 }

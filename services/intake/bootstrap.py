@@ -19,6 +19,11 @@ class IntakeSettings(ServiceSettings):
     max_batch_events: int = 500
     publish_timeout_s: float = 10.0
     """How long to wait for the broker's acknowledgement before answering 503."""
+    record_key_path: Path = Path("var/keys/intake/records.pem")
+    """The Ed25519 key this service signs its audit records with (its public key is in the audit service's
+    DRR_AUDIT_RECORD_SIGNERS)."""
+    digest_key_path: Path = Path("var/keys/intake/field-digests.key")
+    """The key of the field digests in audit records, shared by the producing services, never the audit service."""
     db_path: Path = Path("var/intake.sqlite3")
     """API keys (hashed) and idempotency receipts."""
     policy_path: Path = DEFAULT_POLICY

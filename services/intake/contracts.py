@@ -9,29 +9,40 @@ schemas/examples/<type>.json (a valid example per type), schemas/asyncapi.json (
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.intake.adapters import KafkaPublisher
 from services.intake.app import create_app
 from services.intake.asyncapi import asyncapi_document
 from services.intake.bootstrap import IntakeSettings
 from services.intake.permissions import DEFAULT_PERMISSIONS, allows
+from services.intake.receipts import SERVICE
 from services.intake.store import SqliteStore
+from shared.digests import write_digest_key
 from shared.events import EVENT_MODELS
 from shared.examples import EXAMPLES
+from shared.record_signing import RecordSigner
 
 ROOT = Path(__file__).resolve().parents[2] / "schemas"
 SCHEMA_ID = "https://drr-notify.example/schemas/events/{}.json"
 
 
 def openapi_document() -> dict[str, Any]:
-    store = SqliteStore(":memory:")  # the document does not depend on what is stored
-    try:
-        return create_app(IntakeSettings(), KafkaPublisher("unused:9092"), store, store, connect=False).openapi()
-    finally:
-        store.close()
+    """Built with throwaway keys: the document depends neither on what is stored nor on any key."""
+    store = SqliteStore(":memory:")
+    with tempfile.TemporaryDirectory() as keys:
+        write_digest_key(Path(keys) / "digests.key")
+        settings = IntakeSettings(digest_key_path=Path(keys) / "digests.key")
+        publisher = KafkaPublisher("unused:9092", RecordSigner(SERVICE, Ed25519PrivateKey.generate()))
+        try:
+            return create_app(settings, publisher, store, store, connect=False).openapi()
+        finally:
+            store.close()
 
 
 def event_schema(event_type: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from services.intake.responses import FieldError, ItemResult, ItemStatus
 from services.intake.store import IntakeStore, Receipt
 from services.intake.validation import Rejection
 from shared.audit_records import AuditRecord
+from shared.digests import DigestKey
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Intake:
     ) -> None:
         self._settings, self._publisher, self._receipts, self._clock = settings, publisher, receipts, clock
         self._data_holders, self._locks = data_holders, CaseLocks()
+        self._digests = DigestKey.from_file(settings.digest_key_path)
 
     async def submit(self, key: ApiKey, items: list[Envelope | Rejection], header: str | None) -> list[Outcome]:
         audit: list[AuditRecord] = []
@@ -166,7 +168,7 @@ class Intake:
         elif p.claim:
             self._receipts.confirm(idempotency_key=p.claim)
         ACCEPTED.labels(p.event.event_type).inc()
-        audit.append(received_record(p.event))
+        audit.append(received_record(p.event, self._digests))
         return Outcome(202, ItemResult(index=n, status=ItemStatus.ACCEPTED, event_id=p.event.event_id))
 
     async def audit(self, records: list[AuditRecord]) -> None:

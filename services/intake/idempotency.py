@@ -5,7 +5,7 @@ sender chose; an event without either is new every time. The digest covers the e
 (so formatting does not matter), without an event id intake assigned itself.
 """
 
-from shared.audit_records import digest
+from shared.audit_records import content_hash
 from shared.events import Envelope
 
 
@@ -19,4 +19,4 @@ def idempotency_key(event: Envelope, header: str | None, agency: str) -> str | N
 
 def body_digest(event: Envelope) -> str:
     exclude = None if "event_id" in event.model_fields_set else {"event_id"}
-    return digest(event.model_dump(mode="json", exclude=exclude))
+    return content_hash(event.model_dump(mode="json", exclude=exclude))

@@ -4,13 +4,14 @@ from uuid import uuid4
 
 from services.intake.keys import ApiKey
 from services.intake.validation import Rejection
-from shared.audit_records import AuditKind, AuditRecord, digests, record_id_for
+from shared.audit_records import AuditKind, AuditRecord, record_id_for
+from shared.digests import DigestKey
 from shared.events import Envelope
 
 SERVICE = "intake"
 
 
-def received_record(event: Envelope) -> AuditRecord:
+def received_record(event: Envelope, digests: DigestKey) -> AuditRecord:
     return AuditRecord(
         record_id=record_id_for(AuditKind.EVENT_RECEIVED, event.event_id),
         kind=AuditKind.EVENT_RECEIVED,
@@ -20,7 +21,7 @@ def received_record(event: Envelope) -> AuditRecord:
         event_type=event.event_type,
         correlation_id=event.correlation_id,
         source_agency=event.source.agency,
-        field_digests=digests(event.payload.model_dump(mode="json")),
+        field_digests=digests.digests(event.payload.model_dump(mode="json")),
         outcome="accepted",
     )
 

@@ -20,11 +20,13 @@ from services.notifier import metrics
 from services.notifier.acks import InvalidToken, claim_for, sign, verify
 from services.notifier.bootstrap import NotifierSettings
 from services.notifier.clock import Clock
+from services.notifier.commanding import Topic
 from services.notifier.policy import IMMEDIATE, Priority
 from shared import topics
-from shared.audit_records import AuditKind, AuditRecord, digest, record_id_for
+from shared.audit_records import AuditKind, AuditRecord, record_id_for
 from shared.dead_letters import handle_or_dead_letter
 from shared.deliveries import Delivery
+from shared.digests import DigestKey
 from shared.faust_app import raw_topic
 
 STATUS = {"malformed": 400, "wrong_purpose": 400, "bad_signature": 403, "expired": 410}
@@ -37,12 +39,13 @@ log = logging.getLogger(__name__)
 
 
 def wire_acks(
-    app: faust.App, settings: NotifierSettings, clock: Clock, audit: faust.TopicT
+    app: faust.App, settings: NotifierSettings, clock: Clock, audit: Topic
 ) -> Callable[[Delivery, Priority], str | None]:
     """The endpoint, the agent and the table; returns what puts a link into critical and high alerts."""
     secret, ttl = settings.ack_secret.get_secret_value().encode(), timedelta(seconds=settings.ack_ttl_s)
     acks_topic = raw_topic(app, topics.ACKS)
     acks = app.Table(topics.NOTIFIER_ACKS_TABLE, partitions=topics.PARTITIONS, key_type=str)
+    digest_key = DigestKey.from_file(settings.digest_key_path)
 
     async def publish_ack(key: bytes, value: bytes) -> None:
         await (await acks_topic.send(key=key, value=value))  # 202 only once the broker has it
@@ -52,7 +55,7 @@ def wire_acks(
     dead_letters = raw_topic(app, topics.DEAD_LETTERS)
 
     async def take(key: bytes, raw: bytes) -> None:
-        record = record_ack(acks, json.loads(raw))
+        record = record_ack(acks, json.loads(raw), digest_key)
         if record is not None:
             await audit.send(key=key, value=record.model_dump_json().encode())
             metrics.ACKS.inc()
@@ -97,7 +100,7 @@ def add_ack_routes(
             return self.json({"status": "acknowledged", "delivery_id": claim.delivery_id}, status=202)
 
 
-def record_ack(acks: Any, ack: dict[str, Any]) -> AuditRecord | None:
+def record_ack(acks: Any, ack: dict[str, Any], digest_key: DigestKey) -> AuditRecord | None:
     """The audit record of a first acknowledgement; None for a repeat (the first one stands)."""
     if ack["delivery_id"] in acks:
         return None
@@ -108,7 +111,7 @@ def record_ack(acks: Any, ack: dict[str, Any]) -> AuditRecord | None:
         service="notifier",
         case_id=ack["case_id"],
         recipient_id=ack["recipient_id"],
-        field_digests={"comment": digest(comment)} if comment else {},
+        field_digests={"comment": digest_key.digest(comment)} if comment else {},
         outcome="acknowledged",
     )
     acks[ack["delivery_id"]] = ack

@@ -23,7 +23,7 @@ from services.notifier.acknowledging import action_link, wire_acks
 from services.notifier.adapters import Mailer
 from services.notifier.bootstrap import NotifierSettings, mailer_for
 from services.notifier.clock import Clock, SystemClock
-from services.notifier.delivering import RetryPolicy
+from services.notifier.delivering import SERVICE, RetryPolicy
 from services.notifier.escalating import wire_escalation
 from services.notifier.guidance import load_guidance
 from services.notifier.holds import wire_holds
@@ -40,6 +40,7 @@ from shared import topics
 from shared.dead_letters import DATA_ERRORS, parse_or_dead_letter
 from shared.deliveries import Delivery
 from shared.faust_app import make_app, raw_topic
+from shared.record_signing import RecordSigner, SigningAuditTopic
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def build(
     app = make_app(topics.NOTIFIER_APP_ID, settings)
     metrics.zero_series()
     time = clock or SystemClock()
-    deliveries, audit = raw_topic(app, topics.DELIVERIES), raw_topic(app, topics.AUDIT)
+    deliveries = raw_topic(app, topics.DELIVERIES)
+    audit = SigningAuditTopic(raw_topic(app, topics.AUDIT), RecordSigner.from_file(SERVICE, settings.record_key_path))
     dead_letters = raw_topic(app, topics.DEAD_LETTERS)
     send_with = mailer or mailer_for(settings)
     guidance = load_guidance(settings.templates_dir / "guidance.yaml")

@@ -15,6 +15,11 @@ HERE = Path(__file__).resolve().parent
 class NotifierSettings(FaustSettings):
     model_config = SettingsConfigDict(env_prefix="DRR_NOTIFIER_", extra="ignore")
 
+    record_key_path: Path = Path("var/keys/notifier/records.pem")
+    """The Ed25519 key this service signs its audit records with (its public key is in the audit service's
+    DRR_AUDIT_RECORD_SIGNERS)."""
+    digest_key_path: Path = Path("var/keys/notifier/field-digests.key")
+    """The key of the field digests in audit records, shared by the producing services, never the audit service."""
     port: int = 8003
     public_url: str = "http://127.0.0.1:8003"
     """Where acknowledgement links point (the notifier's own web server, as people reach it)."""

@@ -137,7 +137,7 @@ def wire_escalation(
     app: faust.App,
     policy: Escalation,
     clock: Clock,
-    audit: faust.TopicT,
+    audit: Topic,
     *,
     unit_s: float,
     sweep_s: float,

@@ -17,7 +17,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.audit_records import digest
+from shared.audit_records import content_hash
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.events import Envelope
 from shared.payloads import PAUSE_EVENTS, AlertsPaused, Practitioner
@@ -51,7 +51,7 @@ def paused(event: Envelope, pause: AlertsPaused, rule: Pauses) -> dict[str, Any]
     remind_at = max(expires_at - timedelta(hours=rule.remind_before_hours), event.occurred_at)
     return {
         "owner": pause.owner.model_dump(mode="json"),
-        "reason_digest": digest(pause.reason),
+        "reason_digest": content_hash(pause.reason),
         "expires_at": expires_at.isoformat(),
         "pause_id": pause.pause_id or str(event.event_id),
         "remind_at": remind_at.isoformat(),

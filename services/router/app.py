@@ -14,12 +14,15 @@ from prometheus_client import Counter
 from services.router.bootstrap import RouterSettings
 from services.router.handling import Outcome, handle
 from services.router.publishing import Producer, publish
+from services.router.routing import SERVICE
 from services.router.tables import CaseTables
 from shared import topics
 from shared.dead_letters import handle_or_dead_letter
+from shared.digests import DigestKey
 from shared.events import parse_event_json
 from shared.faust_app import make_app, raw_topic
 from shared.policy import Policy, load_policy
+from shared.record_signing import RecordSigner, SignedRecord
 
 ROUTED = Counter("drr_router_events_total", "Events routed", ["event_type"])
 DELIVERIES = Counter("drr_router_deliveries_total", "Deliveries emitted", ["event_type", "role"])
@@ -37,12 +40,14 @@ def build(settings: RouterSettings, policy: Policy | None = None, producer: Prod
     events = raw_topic(app, topics.EVENTS)
     dead_letters = raw_topic(app, topics.DEAD_LETTERS)
     tables = CaseTables(app)
+    digest_key = DigestKey.from_file(settings.digest_key_path)
+    signer = RecordSigner.from_file(SERVICE, settings.record_key_path)
 
     async def route_one(raw: bytes) -> None:
         event = parse_event_json(raw)
-        outcome = handle(event, tables.state(event), policy)
+        outcome = handle(event, tables.state(event), policy, digest_key)
         tables.store(event, outcome)
-        await publish(producer or app.producer, event, *_serialised(outcome), app.output_failed)
+        await publish(producer or app.producer, event, *_serialised(outcome, signer), app.output_failed)
         ROUTED.labels(event.event_type).inc()
 
     @app.agent(events)
@@ -54,8 +59,8 @@ def build(settings: RouterSettings, policy: Policy | None = None, producer: Prod
     return app
 
 
-def _serialised(outcome: Outcome) -> tuple[list[bytes], list[bytes]]:
+def _serialised(outcome: Outcome, signer: RecordSigner) -> tuple[list[bytes], list[SignedRecord]]:
     for delivery in outcome.deliveries:
         DELIVERIES.labels(delivery.event_type, delivery.recipient.role).inc()
     deliveries = [d.model_dump_json().encode() for d in outcome.deliveries]
-    return deliveries, [r.model_dump_json().encode() for r in outcome.audit]
+    return deliveries, [signer.signed(r) for r in outcome.audit]

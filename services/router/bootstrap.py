@@ -12,5 +12,10 @@ class RouterSettings(FaustSettings):
     model_config = SettingsConfigDict(env_prefix="DRR_ROUTER_", extra="ignore")
 
     port: int = 8002
+    record_key_path: Path = Path("var/keys/router/records.pem")
+    """The Ed25519 key this service signs its audit records with (its public key is in the audit service's
+    DRR_AUDIT_RECORD_SIGNERS)."""
+    digest_key_path: Path = Path("var/keys/router/field-digests.key")
+    """The key of the field digests in audit records, shared by the producing services, never the audit service."""
     policy_path: Path = DEFAULT_POLICY
     """The sharing policy (YAML); validated at start-up, the router refuses to start if it is wrong."""

@@ -12,6 +12,7 @@ from services.router.routing import (
 )
 from shared.audit_records import AuditRecord
 from shared.deliveries import Delivery, Recipient
+from shared.digests import DigestKey
 from shared.events import Envelope
 from shared.payloads import CASE_STATE_EVENTS, FOLLOW_UP_EVENTS, TEAM_EVENTS
 from shared.policy import CaseState, Policy, apply_access, decide
@@ -35,14 +36,14 @@ class Outcome:
 CASE_CLOSED = "case.closed"
 
 
-def handle(event: Envelope, state: CaseState, policy: Policy) -> Outcome:
+def handle(event: Envelope, state: CaseState, policy: Policy, digest_key: DigestKey) -> Outcome:
     if event.event_type in TEAM_EVENTS:
         return Outcome(team=apply(state.team, event), audit=[team_record(event)])
     if event.event_type in CASE_STATE_EVENTS:
         return Outcome(state=apply_access(state, event), audit=[access_record(event)])
     decisions = decide(event, state, policy)
     shared = [d for d in decisions if d.shares]
-    facts = EventFacts.of(event)
+    facts = EventFacts.of(event, digest_key)
     if decisions:
         audit = [decision_record(facts, d) for d in decisions]
     else:

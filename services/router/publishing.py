@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from shared import topics
 from shared.events import Envelope
+from shared.record_signing import SignedRecord
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +31,15 @@ OnFailure = Callable[[BaseException], object]
 
 
 async def publish(
-    producer: Producer, event: Envelope, deliveries: list[bytes], audit: list[bytes], on_failure: OnFailure
+    producer: Producer, event: Envelope, deliveries: list[bytes], audit: list[SignedRecord], on_failure: OnFailure
 ) -> None:
-    """Queue the messages for one event, keyed by its case (one case's messages stay in order)."""
+    """Queue the messages for one event, keyed by its case (one case's messages stay in order); audit
+    records with their signature headers."""
     key = event.case_id.encode()
-    for topic, values in ((topics.DELIVERIES, deliveries), (topics.AUDIT, audit)):
-        for value in values:
-            sent = await producer.send(topic, key, value, None, None, None)  # queued; acknowledged later
-            asyncio.ensure_future(sent).add_done_callback(lambda done: _settled(done, on_failure))
+    messages = [*((topics.DELIVERIES, value, None) for value in deliveries), *((topics.AUDIT, *r) for r in audit)]
+    for topic, value, headers in messages:
+        sent = await producer.send(topic, key, value, None, None, headers)  # queued; acknowledged later
+        asyncio.ensure_future(sent).add_done_callback(lambda done: _settled(done, on_failure))
 
 
 def _settled(sent: "asyncio.Future[Any]", on_failure: OnFailure) -> None:

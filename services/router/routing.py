@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from shared.audit_records import AuditKind, AuditRecord, digest, record_id_for
+from shared.audit_records import AuditKind, AuditRecord, record_id_for
 from shared.deliveries import Delivery, delivery_id_for
+from shared.digests import DigestKey
 from shared.events import Envelope
 from shared.payloads import FOLLOW_UP_EVENTS
 from shared.policy import Decision
@@ -27,18 +28,19 @@ class EventFacts:
     event: Envelope
     person: dict[str, Any]
     follow_up_of: UUID | None
+    digest_key: DigestKey
     known_digests: dict[str, str] = field(default_factory=dict)
     """Field -> digest: a field's value is the same for every recipient it is shared with."""
 
     @classmethod
-    def of(cls, event: Envelope) -> "EventFacts":
+    def of(cls, event: Envelope, digest_key: DigestKey) -> "EventFacts":
         follow_up = FOLLOW_UP_EVENTS.get(event.event_type)
         follow_up_of = getattr(event.payload, follow_up) if follow_up else None
-        return cls(event, event.person.model_dump(mode="json"), follow_up_of)
+        return cls(event, event.person.model_dump(mode="json"), follow_up_of, digest_key)
 
     def digests(self, payload: dict[str, Any]) -> dict[str, str]:
-        known = self.known_digests
-        return {name: known.get(name) or known.setdefault(name, digest(value)) for name, value in payload.items()}
+        known, key = self.known_digests, self.digest_key
+        return {name: known.get(name) or known.setdefault(name, key.digest(value)) for name, value in payload.items()}
 
 
 def delivery_for(facts: EventFacts, decision: Decision) -> Delivery:

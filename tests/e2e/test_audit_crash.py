@@ -17,6 +17,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from deploy.local.audit_burst import sharing_decisions
+from deploy.local.audit_keys import record_signer
 from deploy.local.kafka import KafkaNode
 from deploy.local.processes import Process, http_ok, wait_until
 from deploy.local.stack import REPO
@@ -95,9 +96,11 @@ async def produce(bootstrap: str, records: list[AuditRecord]) -> None:
     await producer.start()
     try:
         futures = []
+        signer = record_signer(os.environ, "router")  # the records are the router's (tests/conftest.py's keys)
         for record in records:
-            value, key = record.model_dump_json().encode(), (record.case_id or "").encode()
-            futures.append(await producer.send(topics.AUDIT, value, key=key))
+            value, headers = signer.signed(record)
+            key = (record.case_id or "").encode()
+            futures.append(await producer.send(topics.AUDIT, value, key=key, headers=headers))
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -156,8 +159,9 @@ async def test_sigkill_mid_ingestion_loses_and_repeats_nothing_and_replays_to_th
         folder = tmp_path / "export"
         exported = run([sys.executable, "-m", "services.audit.cli", "export", "--out", str(folder)], audit.env)
         assert f"{BURST + TAIL} entries" in exported.stdout
-        key = str(folder / "verifier_key.txt")
-        verified = run([sys.executable, "-m", "drr_verify.cli", "verify-export", "--key", key, str(folder)])
+        key, signers = str(folder / "verifier_key.txt"), str(folder / "signers.json")
+        verify = [sys.executable, "-m", "drr_verify.cli", "verify-export", "--key", key, "--signers", signers]
+        verified = run([*verify, str(folder)])
         assert verified.returncode == 0 and verified.stdout.startswith("OK"), verified.stdout
         assert len(audit.ledger.checkpoints()) >= 3
     finally:

@@ -4,6 +4,7 @@ import socket
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deploy.local.demo_case import case_history
 from services.intake.adapters import KafkaPublisher
@@ -11,6 +12,7 @@ from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings
 from services.intake.key_admin import issue_key
 from services.intake.store import SqliteStore
+from shared.record_signing import RecordSigner
 from shared.roles import Agency
 
 
@@ -25,7 +27,8 @@ async def test_no_broker_means_503_and_an_unhealthy_intake(tmp_path: Path) -> No
     settings = IntakeSettings(kafka_bootstrap=bootstrap, publish_timeout_s=1)
     store = SqliteStore(tmp_path / "intake.sqlite3")
     _, key = issue_key(store, agency=Agency.PROBATION, system="test")
-    app = create_app(settings, KafkaPublisher(bootstrap), store, store)
+    publisher = KafkaPublisher(bootstrap, RecordSigner("intake", Ed25519PrivateKey.generate()))
+    app = create_app(settings, publisher, store, store)
     headers = {"Authorization": f"Bearer {key}"}
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(

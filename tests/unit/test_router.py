@@ -4,14 +4,16 @@ from deploy.local.demo_case import CASE_MANAGER, CLINICAL_NOTES, FORMER_MEMBER, 
 from services.router.handling import Outcome
 from services.router.handling import handle as handle_with
 from shared.audit_records import AuditKind
+from shared.digests import DigestKey
 from shared.events import Envelope, parse_event
 from shared.policy import CaseState, load_policy
 
 POLICY = load_policy()
+DIGEST_KEY = DigestKey(bytes(range(32)))
 
 
 def handle(event: Envelope, state: CaseState) -> Outcome:
-    return handle_with(event, state, POLICY)
+    return handle_with(event, state, POLICY, DIGEST_KEY)
 
 
 def replay(case_id: str = "C-7") -> tuple[CaseState, list[Envelope]]:
@@ -69,7 +71,7 @@ def test_one_audit_record_per_decision_with_digests_not_content() -> None:
     for record, delivery in zip(outcome.audit, outcome.deliveries, strict=True):
         assert record.recipient_id == delivery.recipient.practitioner_id
         assert set(record.field_digests) == set(delivery.payload)
-        assert all(len(d) == 64 for d in record.field_digests.values())
+        assert all(d.startswith(DIGEST_KEY.key_id + ":") and len(d) == 73 for d in record.field_digests.values())
         assert delivery.payload["decision"] not in record.model_dump_json()
         assert record.policy_hash == POLICY.hash and record.legal_basis and record.purpose
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import faust
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import Route
@@ -23,6 +24,7 @@ from services.notifier.bootstrap import NotifierSettings
 from services.router.app import build as build_router
 from services.router.bootstrap import RouterSettings
 from shared.faust_web import BUILT_IN_VIEWS_OFF, routes
+from shared.record_signing import RecordSigner
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 Routes = set[tuple[str, str]]
@@ -71,7 +73,8 @@ def test_the_readme_table_names_routes_for_every_service() -> None:
 def test_intake_serves_what_the_readme_lists(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "intake.sqlite3")
     try:
-        app = create_app(IntakeSettings(), KafkaPublisher("unused:9092"), store, store, connect=False)
+        publisher = KafkaPublisher("unused:9092", RecordSigner("intake", Ed25519PrivateKey.generate()))
+        app = create_app(IntakeSettings(), publisher, store, store, connect=False)
         assert served_by_fastapi(app) == documented("intake")
     finally:
         store.close()

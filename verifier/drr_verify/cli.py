@@ -1,7 +1,9 @@
 """`drr-verify`: verify-checkpoint, verify-inclusion, verify-consistency, verify-export.
 
 Each takes the log's verifier key (`--key`, the text or a file holding it), obtained from the log
-operator out of band. Exit status 0 means verified, 1 means it did not verify (and says what).
+operator out of band; verify-inclusion and verify-export also take `--signers` (a JSON file of
+service -> base64 Ed25519 public key, from the services' operators) to check every entry's producer.
+Exit status 0 means verified, 1 means it did not verify (and says what).
 """
 
 import argparse
@@ -12,6 +14,7 @@ from pathlib import Path
 from drr_verify.export import verify_export
 from drr_verify.notes import VerifierKey, open_checkpoint, parse_verifier_key
 from drr_verify.pages import consistent, unproven_entries
+from drr_verify.records import public_keys
 
 
 def _key(value: str) -> VerifierKey:
@@ -28,7 +31,8 @@ def _checkpoint(args: argparse.Namespace) -> tuple[bool, str]:
 
 def _inclusion(args: argparse.Namespace) -> tuple[bool, str]:
     page = json.loads(Path(args.page).read_text())
-    bad = unproven_entries(page, _key(args.key))
+    signers = _signers(args)
+    bad = unproven_entries(page, _key(args.key), None if signers is None else public_keys(signers))
     if bad:
         return False, f"entry {bad[0]} is not proven included ({len(bad)} entries fail)"
     return True, f"{len(page['entries'])} entries proven included"
@@ -41,8 +45,16 @@ def _consistency(args: argparse.Namespace) -> tuple[bool, str]:
     return False, "consistency proof does not verify"
 
 
+def _signers(args: argparse.Namespace) -> dict[str, str] | None:
+    if args.signers is None:
+        return None
+    signers: dict[str, str] = json.loads(Path(args.signers).read_text())
+    public_keys(signers)  # a bad file is refused before any entry is read
+    return signers
+
+
 def _export(args: argparse.Namespace) -> tuple[bool, str]:
-    report = verify_export(Path(args.folder), _key(args.key))
+    report = verify_export(Path(args.folder), _key(args.key), signers=_signers(args))
     return report.ok, report.message
 
 
@@ -57,6 +69,8 @@ def parser() -> argparse.ArgumentParser:
     ]:
         command = commands.add_parser(name)
         command.add_argument("--key", required=True, help="verifier key text, or a file holding it")
+        if name in ("verify-inclusion", "verify-export"):
+            command.add_argument("--signers", help="a JSON file of the producers' public keys: check each entry's")
         for argument in positional:
             command.add_argument(argument)
         command.set_defaults(handler=handler)

@@ -1,7 +1,7 @@
 """Check what the oversight API serves: an entries page against its checkpoint, a consistency proof.
 
-An entries page is `{"checkpoint": {"note": ...}, "entries": [{"index", "leaf", "proof"}, ...]}`;
-hashes are base64. Entries the checkpoint does not cover yet carry `"proof": null`.
+An entries page is `{"checkpoint": {"note": ...}, "entries": [{"index", "leaf", "proof", "signer",
+"signature"}, ...]}`; hashes are base64. Entries the checkpoint does not cover yet carry `"proof": null`.
 """
 
 import base64
@@ -10,6 +10,7 @@ from typing import Any
 
 from drr_verify.notes import Checkpoint, VerifierKey, open_checkpoint
 from drr_verify.proofs import leaf_hash, verify_consistency, verify_inclusion
+from drr_verify.records import signed_by
 
 
 def _hashes(items: list[str]) -> list[bytes]:
@@ -25,12 +26,20 @@ def entry_included(entry: dict[str, Any], checkpoint: Checkpoint) -> bool:
     return verify_inclusion(entry["index"], checkpoint.size, leaf_hash(entry["leaf"].encode()), proof, checkpoint.root)
 
 
-def unproven_entries(page: dict[str, Any], key: VerifierKey) -> list[int]:
-    """Indexes of the page's entries that do not verify (all of them when the checkpoint does not)."""
+def unproven_entries(page: dict[str, Any], key: VerifierKey, signers: dict[str, Any] | None = None) -> list[int]:
+    """Indexes of the page's entries that do not verify (all of them when the checkpoint does not); with
+    `signers` (service -> public key), an entry without its producer's valid signature does not verify."""
     checkpoint = open_checkpoint(page["checkpoint"]["note"], key)
     if checkpoint is None:
         return [entry["index"] for entry in page["entries"]]
-    return [entry["index"] for entry in page["entries"] if not entry_included(entry, checkpoint)]
+    return [entry["index"] for entry in page["entries"] if not _verified(entry, checkpoint, signers)]
+
+
+def _verified(entry: dict[str, Any], checkpoint: Checkpoint, signers: dict[str, Any] | None) -> bool:
+    if not entry_included(entry, checkpoint):
+        return False
+    leaf, signer, signature = entry["leaf"].encode(), entry.get("signer"), entry.get("signature")
+    return signers is None or signed_by(signers, leaf, signer, signature) is None
 
 
 def consistent(old_note: str, new_note: str, proof: list[str], key: VerifierKey) -> bool:

@@ -26,6 +26,7 @@ from services.audit.queries import SERVICE
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord, record_id_for
 from shared.kafka import durable_producer
+from shared.record_signing import RecordSigner
 
 KafkaOptions = Mapping[str, object]
 """aiokafka client options (bootstrap_servers, and whatever security the broker asks): see cli.kafka_options."""
@@ -116,7 +117,7 @@ def redriven_record(event_id: str, original: Original, by: str) -> AuditRecord:
     )
 
 
-async def republish(kafka: KafkaOptions, original: Original, record: AuditRecord) -> None:
+async def republish(kafka: KafkaOptions, original: Original, record: AuditRecord, signer: RecordSigner) -> None:
     """The same bytes under the same key, acknowledged by the broker; then the audit record (a failure in
     between is reported: running the command again is harmless)."""
     options = dict(kafka)
@@ -124,13 +125,14 @@ async def republish(kafka: KafkaOptions, original: Original, record: AuditRecord
     await producer.start()
     try:
         await producer.send_and_wait(topics.EVENTS, original.value, key=original.case_id.encode())
-        await producer.send_and_wait(topics.AUDIT, record.model_dump_json().encode(), key=original.case_id.encode())
+        signed = signer.signed(record)  # signed by the audit service's key: the ledger refuses it otherwise
+        await producer.send_and_wait(topics.AUDIT, signed.value, key=original.case_id.encode(), headers=signed.headers)
     finally:
         await producer.stop()
 
 
 def redrive(kafka: KafkaOptions, received: tuple[str, str | None, str] | None, event_id: str, by: str,
-            timeout_s: float) -> Original:  # fmt: skip
+            timeout_s: float, signer: RecordSigner) -> Original:  # fmt: skip
     """`received`: the ledger's (case id, event type, recorded at) for the event, if it has one."""
     if received is None:
         raise NotFound(f"the ledger has no event.received for {event_id}: intake never accepted it")
@@ -140,7 +142,7 @@ def redrive(kafka: KafkaOptions, received: tuple[str, str | None, str] | None, e
     async def run() -> Original:
         found = await find(kafka, event_id, case_id, moment, timeout_s)
         original = Original(case_id, event_type, found.partition, found.offset, found.value)
-        await republish(kafka, original, redriven_record(event_id, original, by))
+        await republish(kafka, original, redriven_record(event_id, original, by), signer)
         return original
 
     return asyncio.run(run())

@@ -2,12 +2,14 @@
 consumer has read the topic to its end, so a backlog or a restart never alarms on a record still to come."""
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
 from aiokafka import ConsumerRecord, TopicPartition
 
+from services.audit.admission import Refusal
 from services.audit.checkpoints import Signer
 from services.audit.completeness.rules import Windows
 from services.audit.completeness.watch import CompletenessWatch
@@ -15,6 +17,7 @@ from services.audit.consumer import AuditConsumer
 from services.audit.ingest import Message
 from services.audit.sqlite_store import SqliteLedger
 from shared.audit_records import AuditKind, AuditRecord
+from tests.unit.audit.signed import ADMISSION, SIGNERS
 
 WHERE = TopicPartition("drr.audit", 0)
 NO_WAIT = Windows(decision_s=0.0)
@@ -63,15 +66,21 @@ class Kafka:
 def received(offset: int) -> Message:
     record = AuditRecord(record_id=uuid4(), kind=AuditKind.EVENT_RECEIVED, service="intake", case_id="C-1",
                          event_id=uuid4(), outcome="accepted")  # fmt: skip
-    value = record.model_dump_json().encode()
-    return ConsumerRecord("drr.audit", 0, offset, 0, 0, b"C-1", value, None, 3, len(value), [])
+    value, headers = SIGNERS["intake"].signed(record)
+    return ConsumerRecord("drr.audit", 0, offset, 0, 0, b"C-1", value, None, 3, len(value), list(headers))
+
+
+class NoDeadLetters:
+    async def send(self, refusals: Sequence[Refusal]) -> None:
+        assert not refusals, refusals
 
 
 async def consume(tmp_path: Path, kafka: Kafka, published: Published, seconds: float) -> SqliteLedger:
     ledger = SqliteLedger.open(tmp_path / "audit.sqlite3")
     watch = CompletenessWatch(ledger, published, NO_WAIT, every_s=0.0)
     signer = Signer.from_file(tmp_path / "key.pem", "t")
-    worker = AuditConsumer(ledger, lambda: kafka, signer, origin="t", poll_ms=10, completeness=watch)
+    worker = AuditConsumer(ledger, lambda: kafka, signer, ADMISSION, NoDeadLetters(), origin="t", poll_ms=10,
+                           completeness=watch)  # fmt: skip
     task = asyncio.create_task(worker.run())
     await asyncio.sleep(seconds)
     worker.stop()

@@ -51,7 +51,8 @@ def reference_columns(record: AuditRecord) -> dict[str, Any]:
     data = record.model_dump(mode="json")
     columns = {name: None if data[name] is None else str(data[name]) for name in FILTER_COLUMNS}
     moment = record.recorded_at.astimezone(UTC).replace(tzinfo=None)
-    return {**columns, "recorded_at": moment.isoformat(timespec="microseconds") + "Z"}
+    unsigned = {"signer": None, "signature": None}  # leaf_of without a signature, as here
+    return {**columns, "recorded_at": moment.isoformat(timespec="microseconds") + "Z", **unsigned}
 
 
 @settings(max_examples=400)

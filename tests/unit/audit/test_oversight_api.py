@@ -18,7 +18,7 @@ from drr_verify.pages import consistent, unproven_entries
 from services.audit.app import create_app
 from services.audit.checkpoints import Signer, checkpoint_now
 from services.audit.export import entry_line, export
-from services.audit.leaves import EntryFilter, leaf_of
+from services.audit.leaves import EntryFilter, StoredLeaf, leaf_of
 from services.audit.sqlite_store import SqliteLedger
 from services.audit.tokens import issue
 from shared.audit_records import AuditRecord
@@ -221,7 +221,7 @@ def test_an_edit_with_a_rewritten_hash_fails_against_the_signed_checkpoint(
     def rewrite(line: str) -> str:
         entry = json.loads(line)
         leaf = json.dumps(entry["leaf"], sort_keys=True, separators=(",", ":")).replace("police", "prison")
-        return entry_line(entry["index"], leaf, leaf_hash(leaf.encode())).rstrip("\n")
+        return entry_line(StoredLeaf(entry["index"], leaf), leaf_hash(leaf.encode())).rstrip("\n")
 
     _edit_line(tmp_path / "entries.jsonl", 4, rewrite)
     report = verify_export(tmp_path, key)

@@ -61,7 +61,7 @@ def test_each_leaf_row_holds_its_rfc6962_hash_and_nodes_hold_only_the_levels_abo
     batch = leaves(5)
     ledger.append(batch)
     exported = list(ledger.leaves_with_hashes(5))
-    assert [(i, text, digest) for i, text, digest in exported] == [
+    assert [(stored.index, stored.text, digest) for stored, digest in exported] == [
         (i, leaf.text, leaf_hash(leaf.text.encode())) for i, leaf in enumerate(batch)
     ]
     with ledger._connect() as db:
@@ -73,12 +73,24 @@ def test_a_ledger_made_before_leaf_hashes_were_stored_is_refused_at_start(tmp_pa
     import sqlite3
 
     with sqlite3.connect(tmp_path / "old.sqlite3") as db:
-        columns_before = TABLES["leaves"].rsplit(",", 1)[0]  # every column but the hash
+        columns_before = TABLES["leaves"].split("hash BLOB")[0].strip().rstrip(",")  # the columns before the hash
         assert "hash" not in columns_before
         db.execute(f"CREATE TABLE leaves ({columns_before})")
     db.close()
     with pytest.raises(OutdatedSchema, match="replay the audit topic"):
         SqliteLedger.open(tmp_path / "old.sqlite3")
+
+
+def test_a_sqlite_ledger_made_before_records_were_signed_gains_the_signature_columns(tmp_path: Any) -> None:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "old.sqlite3") as db:
+        db.execute(f"CREATE TABLE leaves ({TABLES['leaves'].split(', signer')[0]})")
+    db.close()
+    ledger = SqliteLedger.open(tmp_path / "old.sqlite3")
+    ledger.append(leaves(1))
+    assert [(e.signer, e.signature) for e in ledger.entries(EntryFilter())] == [(None, None)]
+    ledger.close()
 
 
 def test_entries_filter_and_page(ledger: SqlLedger) -> None:

@@ -1,0 +1,57 @@
+"""The audit keys of one install, made once (mode 0600), one folder per service so that each can be given
+only its own: `<service>/records.pem` (the Ed25519 key it signs its audit records with), for intake,
+router and notifier `<service>/field-digests.key` (the digest key they share, never given to the audit
+service), and for the audit service `audit/record-signers.json` (every producer's public key).
+
+`local_keys(var_dir)` makes them under var_dir/keys/ and returns the environment that points each service
+at its own; the Stack merges it into every service's environment. `python -m deploy.local.audit_keys DIR`
+makes them under DIR (docker-compose's one-shot `audit-keys` job, one volume per service folder).
+"""
+
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from shared.digests import write_digest_key
+from shared.record_signing import RecordSigner, write_signing_key
+
+PRODUCERS = ("intake", "router", "notifier", "audit")
+"""Services that sign the audit records they produce."""
+DIGESTING = ("intake", "router", "notifier")
+"""Services that digest fields into records: they hold the digest key, the audit service does not."""
+SIGNERS_FILE = "record-signers.json"
+
+
+def make_keys(folder: Path) -> dict[str, str]:
+    """Every key under `folder` (those already there are kept); service -> its public key."""
+    public = {service: write_signing_key(folder / service / "records.pem") for service in PRODUCERS}
+    shared = folder / "field-digests.key"
+    write_digest_key(shared)
+    for service in DIGESTING:
+        own = folder / service / "field-digests.key"
+        if not own.exists():
+            own.write_bytes(shared.read_bytes())
+            own.chmod(0o600)
+    text = json.dumps(public, indent=2, sort_keys=True) + "\n"
+    (folder / "audit" / SIGNERS_FILE).write_text(text)
+    (folder / SIGNERS_FILE).write_text(text)  # for `drr-verify --signers` (oversight gets it from the operators)
+    return public
+
+
+def local_keys(var_dir: Path) -> dict[str, str]:
+    folder = var_dir / "keys"
+    public = make_keys(folder)
+    env = {f"DRR_{name.upper()}_RECORD_KEY_PATH": str(folder / name / "records.pem") for name in PRODUCERS}
+    env |= {f"DRR_{name.upper()}_DIGEST_KEY_PATH": str(folder / name / "field-digests.key") for name in DIGESTING}
+    env["DRR_AUDIT_RECORD_SIGNERS"] = json.dumps(public)
+    return env
+
+
+def record_signer(env: Mapping[str, str], service: str) -> RecordSigner:
+    """A service's signer from an environment local_keys made (tests and benchmarks sign as that service)."""
+    return RecordSigner.from_file(service, Path(env[f"DRR_{service.upper()}_RECORD_KEY_PATH"]))
+
+
+if __name__ == "__main__":
+    make_keys(Path(sys.argv[1]))
