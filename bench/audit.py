@@ -47,8 +47,8 @@ def records(count: int) -> list[AuditRecord]:
     return sharing_decisions(count, "BENCH")
 
 
-async def preload(bootstrap: str, count: int) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=1024 * 1024)
+async def preload(options: dict[str, object], count: int) -> None:
+    producer = AIOKafkaProducer(**options, acks="all", linger_ms=5, max_batch_size=1024 * 1024)
     await producer.start()
     try:
         futures = []
@@ -72,7 +72,7 @@ class TimedLedger(SqliteLedger):
         return super().offsets()
 
 
-async def ingest(bootstrap: str, folder: Path, count: int) -> tuple[float, float, float]:
+async def ingest(options: dict[str, object], folder: Path, count: int) -> tuple[float, float, float]:
     """Seconds from partition assignment to the last leaf stored, leaves appended per second over them, and
     this process's CPU time per leaf in microseconds (all threads; less sensitive to a shared machine).
     Timed from the assignment, not from the first leaf seen: a count that fits one poll (<= 20,000) would
@@ -80,7 +80,7 @@ async def ingest(bootstrap: str, folder: Path, count: int) -> tuple[float, float
     ledger = TimedLedger.open(folder / "kafka.sqlite3")
     assert isinstance(ledger, TimedLedger)  # open() builds cls
     signer = Signer.from_file(folder / "key.pem", ORIGIN)
-    connect = partial(kafka_consumer, bootstrap, f"bench-{uuid4().hex[:6]}", 6.0)
+    connect = partial(kafka_consumer, options, f"drr-audit-bench-{uuid4().hex[:6]}", 6.0)
     consumer = AuditConsumer(ledger, connect, signer, origin=ORIGIN)
     task = asyncio.create_task(consumer.run())
     try:
@@ -153,8 +153,8 @@ def main() -> None:
         node = KafkaNode(folder / "kafka", 29092 + OFFSET, 29093 + OFFSET)
         node.start()
         try:
-            asyncio.run(preload(node.bootstrap, args.records))
-            elapsed, rate, cpu_us = asyncio.run(ingest(node.bootstrap, folder, args.records))
+            asyncio.run(preload(node.client_options("router"), args.records))
+            elapsed, rate, cpu_us = asyncio.run(ingest(node.client_options("audit"), folder, args.records))
         finally:
             node.stop()
         print(f"from Kafka: {rate:,.0f} leaves/s ({args.records:,} records in {elapsed:.2f} s, SQLite, "

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from shared import topics
 from shared.faust_gaps import watch_skipped
+from shared.kafka import MECHANISM, KafkaAccess
 from shared.logs import logging_config
 from shared.metrics import exposition
 from shared.settings import ServiceSettings
@@ -37,6 +38,7 @@ def make_app(app_id: str, settings: FaustSettings, **options: Any) -> faust.App:
     app = faust.App(
         app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
+        broker_credentials=broker_credentials(settings.kafka_access()),
         store="memory://",
         topic_partitions=topics.PARTITIONS,
         topic_allow_declare=False,
@@ -56,6 +58,15 @@ def make_app(app_id: str, settings: FaustSettings, **options: Any) -> faust.App:
     if settings.skipped_check_s > 0:
         watch_skipped(app, settings.skipped_check_s)
     return app
+
+
+def broker_credentials(access: KafkaAccess) -> faust.SASLCredentials | None:
+    """SASL_SSL with SCRAM-SHA-512 as the service's own principal; None (anonymous) without credentials."""
+    if not access.authenticated:
+        return None
+    return faust.SASLCredentials(
+        username=access.username, password=access.password, ssl_context=access.ssl_context(), mechanism=MECHANISM
+    )
 
 
 def _add_pages(app: faust.App) -> None:

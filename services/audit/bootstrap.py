@@ -33,6 +33,16 @@ class AuditSettings(ServiceSettings):
     """The Kafka consumer group; a second ledger fed from the same topic (a replay) needs its own."""
     session_timeout_s: float = 10.0
 
+    def production_problems(self) -> list[str]:
+        """In production the signing key is provisioned, never made on start (a new key would break the
+        chain of checkpoints), and readable by its owner only."""
+        problems, key, name = super().production_problems(), self.signing_key_path, self.env_name("signing_key_path")
+        if not key.is_file():
+            problems.append(f"{name}: {key} does not exist (it is made only outside production)")
+        elif key.stat().st_mode & 0o077:
+            problems.append(f"{name}: {key} is readable by others than its owner (chmod 600)")
+        return problems
+
 
 def open_ledger(settings: AuditSettings) -> SqlLedger:
     if settings.database_url is not None:
@@ -47,16 +57,17 @@ def signer(settings: AuditSettings) -> Signer:
 
 
 def bootstrap(settings: AuditSettings) -> FastAPI:
-    """The app over the configured ledger, consuming from settings.kafka_bootstrap."""
+    """The app over the configured ledger, consuming from Kafka as the audit service's principal."""
     ledger, key = open_ledger(settings), signer(settings)
     checkpoint_now(ledger, key, settings.origin)  # a checkpoint exists from the start, and the past is checked
+    options = settings.kafka_access().client_options()
     consumer = AuditConsumer(
         ledger,
-        partial(kafka_consumer, settings.kafka_bootstrap, settings.group_id, settings.session_timeout_s),
+        partial(kafka_consumer, options, settings.group_id, settings.session_timeout_s),
         key,
         origin=settings.origin,
         every_leaves=settings.checkpoint_every_leaves,
         every_s=settings.checkpoint_every_s,
     )
-    query_log = KafkaQueryLog(settings.kafka_bootstrap)
+    query_log = KafkaQueryLog(options)
     return create_app(ledger, query_log, key.verifier_key, consumer, query_log.running)

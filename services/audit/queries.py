@@ -35,13 +35,14 @@ def query_record(*, actor: str, path: str, params: dict[str, str], case_id: str 
 class KafkaQueryLog:
     """A durable producer, started on the first query (so the API starts whatever Kafka is doing)."""
 
-    def __init__(self, bootstrap: str) -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, options: dict[str, object]) -> None:
+        """`options`: the audit service's own client options (KafkaAccess.client_options())."""
+        self._options = options
         self._producer: AIOKafkaProducer | None = None
 
     async def record(self, *, record: AuditRecord) -> None:
         if self._producer is None:
-            producer = durable_producer(self._bootstrap)
+            producer = durable_producer(self._options)
             try:
                 await producer.start()
             except Exception:

@@ -6,13 +6,14 @@ from services.intake.bootstrap import IntakeSettings
 from services.intake.permissions import check_table
 from services.intake.store import SqliteStore
 from shared.logs import configure
+from shared.settings import read_settings
 
-settings = IntakeSettings()
+settings = read_settings(IntakeSettings)
 configure("intake", settings.log_level)
 check_table()
 store = SqliteStore(settings.db_path)
 try:
-    app = create_app(settings, KafkaPublisher(settings.kafka_bootstrap), store, store)
+    app = create_app(settings, KafkaPublisher(settings.kafka_access().client_options()), store, store)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 finally:
     store.close()

@@ -29,13 +29,14 @@ class Publisher(Protocol):
 class KafkaPublisher:
     """Returns only once the broker has acknowledged (acks=all, idempotent producer)."""
 
-    def __init__(self, bootstrap: str) -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, options: dict[str, object]) -> None:
+        """`options`: intake's own client options (KafkaAccess.client_options())."""
+        self._options = options
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
         """Connect (inside the event loop, as aiokafka requires); a failed attempt can be repeated."""
-        producer = durable_producer(self._bootstrap)
+        producer = durable_producer(self._options)
         try:
             await producer.start()
         except BaseException:  # cancellation at shutdown included: never leave a producer open

@@ -29,7 +29,8 @@ SCHEMA_ID = "https://drr-notify.example/schemas/events/{}.json"
 def openapi_document() -> dict[str, Any]:
     store = SqliteStore(":memory:")  # the document does not depend on what is stored
     try:
-        return create_app(IntakeSettings(), KafkaPublisher("unused:9092"), store, store, connect=False).openapi()
+        publisher = KafkaPublisher({"bootstrap_servers": "unused:9092"})
+        return create_app(IntakeSettings(), publisher, store, store, connect=False).openapi()
     finally:
         store.close()
 

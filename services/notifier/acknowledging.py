@@ -38,7 +38,7 @@ def wire_acks(
     app: faust.App, settings: NotifierSettings, clock: Clock, audit: faust.TopicT
 ) -> Callable[[Delivery, Priority], str | None]:
     """The endpoint, the agent and the table; returns what puts a link into critical and high alerts."""
-    secret, ttl = settings.ack_secret.get_secret_value().encode(), timedelta(seconds=settings.ack_ttl_s)
+    secret, ttl = settings.ack_key(), timedelta(seconds=settings.ack_ttl_s)
     acks_topic = raw_topic(app, topics.ACKS)
     acks = app.Table(topics.NOTIFIER_ACKS_TABLE, partitions=topics.PARTITIONS, key_type=str)
 
@@ -110,7 +110,7 @@ def record_ack(acks: Any, ack: dict[str, Any]) -> AuditRecord | None:
 def action_link(settings: NotifierSettings, clock: Clock) -> Callable[[str, Delivery, date], str]:
     """Links acknowledging one panel action for the email's recipient (the id is the action's, not the
     delivery's), valid until `ack_ttl_s` after the later of now and the action's due date."""
-    secret, ttl = settings.ack_secret.get_secret_value().encode(), timedelta(seconds=settings.ack_ttl_s)
+    secret, ttl = settings.ack_key(), timedelta(seconds=settings.ack_ttl_s)
 
     def link(ack_id: str, delivery: Delivery, due: date) -> str:
         start = max(clock.now(), datetime.combine(due, time(), tzinfo=UTC))
