@@ -67,7 +67,7 @@ async def apply_acls(options: dict[str, object], wanted: Iterable[Grant]) -> tup
     await client.bootstrap()
     try:
         node = client.get_random_node()
-        held = _rows(await client.send(node, _Describe()))
+        held = await _held(client, node)
         rows = {row(g) for g in wanted}
         create, delete = sorted(rows - held), sorted(held - rows)
         if create:
@@ -78,6 +78,20 @@ async def apply_acls(options: dict[str, object], wanted: Iterable[Grant]) -> tup
         return len(create), len(delete)
     finally:
         await client.close()
+
+
+async def held_acls(options: dict[str, object]) -> set[Row]:
+    """Every ACL the broker holds now (for tests and operators)."""
+    client = AIOKafkaClient(**options)
+    await client.bootstrap()
+    try:
+        return await _held(client, client.get_random_node())
+    finally:
+        await client.close()
+
+
+async def _held(client: AIOKafkaClient, node: int) -> set[Row]:
+    return _rows(await client.send(node, _Describe()))
 
 
 def _rows(response: Any) -> set[Row]:
