@@ -50,8 +50,7 @@ NOTIFIER_OWN = _changelogs(topics.NOTIFIER_APP_ID) | {topics.ACKS, topics.ESCALA
 READS: dict[str, frozenset[str]] = {
     INTAKE: frozenset(),
     ROUTER: ROUTER_OWN | {topics.EVENTS, topics.faust_leader_topic(topics.ROUTER_APP_ID)},
-    NOTIFIER: NOTIFIER_OWN
-    | {topics.EVENTS, topics.DELIVERIES, topics.faust_leader_topic(topics.NOTIFIER_APP_ID)},
+    NOTIFIER: NOTIFIER_OWN | {topics.EVENTS, topics.DELIVERIES, topics.faust_leader_topic(topics.NOTIFIER_APP_ID)},
     AUDIT: frozenset({topics.AUDIT}),
 }
 WRITES: dict[str, frozenset[str]] = {

@@ -86,9 +86,7 @@ def test_no_202_while_the_broker_is_down_and_every_202_is_in_kafka(kafka: KafkaN
 
 async def event_ids_in_kafka(options: dict[str, object], case_id: str) -> set[str]:
     """The ids of this case's events in drr.events, read from the start to the current end."""
-    consumer = AIOKafkaConsumer(
-        topics.EVENTS, **options, auto_offset_reset="earliest", enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(topics.EVENTS, **options, auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     try:
         while not consumer.assignment():

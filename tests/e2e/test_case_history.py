@@ -107,9 +107,7 @@ def test_an_invalid_event_gets_a_422_and_nothing_reaches_kafka(stack: Stack) -> 
 
 async def keys_in_topic(options: dict[str, object], topic: str) -> list[bytes]:
     """Every key in the topic now, read from the start up to the current end offsets."""
-    consumer = AIOKafkaConsumer(
-        topic, **options, auto_offset_reset="earliest", enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(topic, **options, auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = consumer.assignment() or set()
