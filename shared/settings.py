@@ -74,7 +74,7 @@ class ServiceSettings(BaseSettings):
         if (self.kafka_username is None) != (self.kafka_password is None):
             raise ValueError(f"{self.env_name('kafka_username')} and {self.env_name('kafka_password')} go together")
         if self.env == "production" and (problems := self.production_problems()):
-            raise ValueError("DRR_ENV=production refuses to start: " + "; ".join(problems))
+            raise ValueError("DRR_ENV=production refuses to start:\n    " + "\n    ".join(problems))
         return self
 
 
@@ -123,14 +123,21 @@ def _read(variable: str, path: Path) -> str:
 
 
 def read_settings(settings_cls: type[S]) -> S:
-    """The service's settings, or exit 2 with one line per problem (each naming its setting), not a traceback."""
+    """The service's settings, or exit status 2 with one line per problem (each naming its setting)
+    on stderr, not a traceback."""
     try:
         return settings_cls()
     except ValidationError as error:
-        lines = [f"{'.'.join(map(str, e['loc'])) or settings_cls.__name__}: {e['msg']}" for e in error.errors()]
-        sys.exit(f"{settings_cls.__name__}: configuration refused\n  " + "\n  ".join(lines))
+        problems = [_problem(e["loc"], e["msg"]) for e in error.errors()]
     except ValueError as error:  # a _FILE that cannot be read
-        sys.exit(f"{settings_cls.__name__}: configuration refused\n  {error}")
+        problems = [str(error)]
+    sys.stderr.write(f"{settings_cls.__name__}: configuration refused\n  " + "\n  ".join(problems) + "\n")
+    sys.exit(2)
+
+
+def _problem(location: tuple[int | str, ...], message: str) -> str:
+    message = message.removeprefix("Value error, ")
+    return f"{'.'.join(map(str, location))}: {message}" if location else message
 
 
 class AdminSettings(ServiceSettings):
