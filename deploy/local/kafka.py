@@ -2,7 +2,9 @@
 secured as in production: SASL_SSL with SCRAM-SHA-512 users made when the storage is formatted, the
 install's own CA and broker certificate, and the StandardAuthorizer holding shared/kafka_acls.py.
 
-`python -m deploy.local.kafka start|stop|topics` for people; KafkaNode for the stack and the tests.
+`python -m deploy.local.kafka start|stop|topics` for people, and `consume TOPIC [tool options]` (Kafka's
+console consumer as the admin principal: `consume drr.events --from-beginning`); KafkaNode for the stack
+and the tests.
 """
 
 import asyncio
@@ -25,6 +27,7 @@ from shared.settings import AdminSettings
 
 KAFKA_DIR = Path(__file__).resolve().parents[1] / "kafka"
 LIB = KAFKA_DIR / "lib"
+CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer"
 
 
 @dataclass
@@ -125,6 +128,12 @@ class KafkaNode:
         write_private(path, text.encode())  # it holds the admin's and the controller's passwords
         return path
 
+    def console_consumer(self, topic: str, *options: str, principal: str = ADMIN) -> list[str]:
+        """The command line of Kafka's console consumer (kafka-tools) reading `topic` as `principal`."""
+        config = self.secrets.client_properties(principal, self.bootstrap)
+        return self._java_argv(CONSOLE_CONSUMER, "--bootstrap-server", self.bootstrap,
+                               "--consumer.config", str(config), "--topic", topic, *options)  # fmt: skip
+
     def _java_argv(self, main: str, *args: str) -> list[str]:
         logging = f"-Dlog4j.configuration=file:{KAFKA_DIR / 'log4j.properties'}"
         heap = os.environ.get("DRR_KAFKA_HEAP", "-Xmx768m")
@@ -187,8 +196,10 @@ def main(argv: list[str]) -> None:
         # the admin principal from the environment (compose's topics job), as operator commands do
         asyncio.run(set_up(AdminSettings().kafka_access().client_options()))
         print("topics and ACLs in place")
+    elif command == "consume" and len(argv) > 1:
+        os.execvp("java", node.console_consumer(argv[1], *argv[2:]))
     else:
-        sys.exit("usage: python -m deploy.local.kafka start|stop|topics")
+        sys.exit("usage: python -m deploy.local.kafka start|stop|topics|consume TOPIC [console consumer options]")
 
 
 if __name__ == "__main__":

@@ -7,12 +7,14 @@ cannot pass because the call fails for some other reason.
 
 import asyncio
 import ssl
+import subprocess
 from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaClient, AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import GroupAuthorizationFailedError, KafkaConnectionError, TopicAuthorizationFailedError
 
+from deploy.local.demo_case import case_history
 from deploy.local.stack import Stack
 from shared import topics
 from shared.acl_requests import held_acls, row
@@ -141,3 +143,19 @@ def test_the_controller_listener_takes_no_anonymous_client(stack: Stack) -> None
 
 def test_the_broker_holds_exactly_the_acl_table(stack: Stack) -> None:
     assert asyncio.run(held_acls(stack.kafka.client_options())) == {row(g) for g in grants()}
+
+
+def test_the_console_consumer_reads_as_admin_with_the_printed_properties_and_not_as_intake(stack: Stack) -> None:
+    """What the README tells a newcomer to run (kafka-tools' console consumer, var/secrets/kafka-admin.properties)."""
+    [accepted] = stack.post_events([case_history(f"E2E-CONSOLE-{uuid4().hex[:8]}")[0]])
+    assert accepted.status_code == 202
+    read = ["--from-beginning", "--max-messages", "1", "--timeout-ms", "60000", "--property", "print.key=true"]
+    done = subprocess.run(
+        stack.kafka.console_consumer(topics.EVENTS, *read), capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0 and "event_type" in done.stdout, done.stderr[-2000:]
+    # no consumer group (intake has none): the topic's own refusal, not the group's
+    partition = ["--partition", "0", "--offset", "earliest", "--max-messages", "1", "--timeout-ms", "30000"]
+    refused = stack.kafka.console_consumer(topics.EVENTS, *partition, principal=INTAKE)
+    done = subprocess.run(refused, capture_output=True, text=True, timeout=180)
+    assert "event_type" not in done.stdout and "TopicAuthorizationException" in done.stdout + done.stderr
