@@ -40,7 +40,8 @@ def where_to_look(stack: Stack) -> str:
     return "\n".join(
         [
             f"kafka     {stack.kafka.bootstrap}  (SASL_SSL, SCRAM-SHA-512; CA {secrets.tls.ca_file})",
-            f"          admin: {ADMIN} / {secrets.password(ADMIN)}  (client settings: {secrets.folder}/kafka-{ADMIN}.properties)",
+            f"          admin: {ADMIN} / {secrets.password(ADMIN)}",
+            f"          client settings for Kafka's tools: {secrets.folder}/kafka-{ADMIN}.properties",
             "          read a topic: .venv/bin/python -m deploy.local.kafka consume drr.events --from-beginning",
             f"          each service has its own principal and password in {secrets.folder}/ (mode 0600)",
             f"intake    {stack.url('intake')}/v1/events   (POST events; /docs for the API)",
