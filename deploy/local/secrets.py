@@ -8,7 +8,9 @@ so nothing secret is fixed in the code or the repository.
 - notifier-ack-key: the acknowledgement links' HMAC key.
 The audit service's signing key is var/audit-signing-key.pem, made the same way by the audit service.
 
-`python -m deploy.local.secrets` makes them all and prints where they are.
+`python -m deploy.local.secrets` makes them all and prints where they are; `... compose` also writes
+var/secrets/compose/, the Docker secrets docker-compose.yml mounts (same passwords and certificates, plus
+the PostgreSQL passwords and URLs, and the admin's client settings as seen inside a container).
 """
 
 import os
@@ -22,6 +24,7 @@ from deploy.local.tls import LocalTls
 from shared.kafka import MECHANISM, KafkaAccess
 from shared.kafka_acls import ADMIN, PRINCIPALS
 
+SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule"
 CONTROLLER = "controller"
 """The broker's principal on its own controller listener (SASL PLAIN on 127.0.0.1): never a client's."""
 
@@ -52,8 +55,7 @@ class LocalSecrets:
     def client_properties(self, principal: str, bootstrap: str) -> Path:
         """A client.properties for the console consumer and the other Kafka tools, as `principal`."""
         path = self.folder / f"kafka-{principal}.properties"
-        jaas = f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{principal}" ' \
-               f'password="{self.password(principal)}";'  # fmt: skip
+        jaas = f'{SCRAM_LOGIN} required username="{principal}" password="{self.password(principal)}";'
         lines = [
             f"# {principal} on {bootstrap}: kafka-console-consumer --command-config / --consumer.config",
             f"bootstrap.servers={bootstrap}",
@@ -74,10 +76,42 @@ class LocalSecrets:
         return self
 
 
-def main() -> None:
-    folder = LocalSecrets(Path(os.environ.get("DRR_VAR_DIR", "var")) / "secrets").ensure().folder
-    print(f"secrets in {folder} (admin: kafka-{ADMIN}.password)", file=sys.stdout)
+COMPOSE_SECRETS = "/run/secrets"
+"""Where compose mounts Docker secrets inside a container."""
+
+
+def compose_secrets(local: LocalSecrets) -> Path:
+    """var/secrets/compose/<secret name>: one file per Docker secret docker-compose.yml declares."""
+    folder, tls = local.folder / "compose", local.ensure().tls
+    owner = made_once(local.folder / "postgres-owner.password", lambda: secrets.token_hex(32).encode()).decode()
+    service = made_once(local.folder / "postgres-audit.password", lambda: secrets.token_hex(32).encode()).decode()
+    files = {f"kafka_{p}_password": local.password(p) for p in (*PRINCIPALS, CONTROLLER)}
+    files |= {
+        "kafka_ca": tls.ca_file.read_text(),
+        "kafka_broker_pem": tls.broker_key_store.read_text(),
+        "notifier_ack_key": local.ack_key_file.read_text(),
+        "postgres_owner_password": owner,
+        "audit_owner_url": f"postgresql://drr_owner:{owner}@postgres:5432/drr_audit",
+        "audit_database_url": f"postgresql://drr_audit:{service}@postgres:5432/drr_audit",
+        "kafka_admin_properties": _container_properties(local.password(ADMIN)),
+    }
+    for name, content in files.items():
+        write_private(folder / name, content.encode())
+    return folder
+
+
+def _container_properties(password: str) -> str:
+    jaas = f'{SCRAM_LOGIN} required username="{ADMIN}" password="{password}";'
+    lines = ["security.protocol=SASL_SSL", f"sasl.mechanism={MECHANISM}", f"sasl.jaas.config={jaas}"]
+    return "\n".join([*lines, "ssl.truststore.type=PEM", f"ssl.truststore.location={COMPOSE_SECRETS}/kafka_ca", ""])
+
+
+def main(argv: list[str]) -> None:
+    local = LocalSecrets(Path(os.environ.get("DRR_VAR_DIR", "var")) / "secrets").ensure()
+    print(f"secrets in {local.folder} (admin: kafka-{ADMIN}.password)", file=sys.stdout)
+    if argv[:1] == ["compose"]:
+        print(f"Docker secrets for docker-compose.yml in {compose_secrets(local)}", file=sys.stdout)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
