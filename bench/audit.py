@@ -54,9 +54,9 @@ def records(count: int) -> list[AuditRecord]:
     return sharing_decisions(count, "BENCH")
 
 
-async def preload(bootstrap: str, count: int, signer: RecordSigner) -> None:
+async def preload(options: dict[str, object], count: int, signer: RecordSigner) -> None:
     """The records, signed by the router's key as the router signs them."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=1024 * 1024)
+    producer = AIOKafkaProducer(**options, acks="all", linger_ms=5, max_batch_size=1024 * 1024)
     await producer.start()
     try:
         futures = []
@@ -88,7 +88,9 @@ class NoDeadLetters:
         assert not refusals, f"{len(refusals)} records refused: {refusals[0].reason}"
 
 
-async def ingest(bootstrap: str, folder: Path, count: int, env: dict[str, str]) -> tuple[float, float, float]:
+async def ingest(
+    options: dict[str, object], folder: Path, count: int, env: dict[str, str]
+) -> tuple[float, float, float]:
     """Seconds from partition assignment to the last leaf stored, leaves appended per second over them, and
     this process's CPU time per leaf in microseconds (all threads; less sensitive to a shared machine).
     Timed from the assignment, not from the first leaf seen: a count that fits one poll (<= 20,000) would
@@ -96,7 +98,7 @@ async def ingest(bootstrap: str, folder: Path, count: int, env: dict[str, str]) 
     ledger = TimedLedger.open(folder / "kafka.sqlite3")
     assert isinstance(ledger, TimedLedger)  # open() builds cls
     signer = Signer.from_file(folder / "key.pem", ORIGIN)
-    connect = partial(kafka_consumer, bootstrap, f"bench-{uuid4().hex[:6]}", 6.0)
+    connect = partial(kafka_consumer, options, f"drr-audit-bench-{uuid4().hex[:6]}", 6.0)
     admission = Admission(public_keys(json.loads(env["DRR_AUDIT_RECORD_SIGNERS"])))
     consumer = AuditConsumer(ledger, connect, signer, admission, NoDeadLetters(), origin=ORIGIN)
     task = asyncio.create_task(consumer.run())
@@ -171,8 +173,8 @@ def main() -> None:
         node.start()
         try:
             env = local_keys(folder)
-            asyncio.run(preload(node.bootstrap, args.records, record_signer(env, "router")))
-            elapsed, rate, cpu_us = asyncio.run(ingest(node.bootstrap, folder, args.records, env))
+            asyncio.run(preload(node.client_options("router"), args.records, record_signer(env, "router")))
+            elapsed, rate, cpu_us = asyncio.run(ingest(node.client_options("audit"), folder, args.records, env))
         finally:
             node.stop()
         print(f"from Kafka: {rate:,.0f} leaves/s ({args.records:,} records in {elapsed:.2f} s, SQLite, "

@@ -112,15 +112,15 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms"
 
 
-async def raw_kafka(bootstrap: str, count: int, size: int = 300) -> float:
+async def raw_kafka(options: dict[str, object], count: int, size: int = 300) -> float:
     """Reference: aiokafka produce (acks=all, idempotent) then consume `count` messages; msgs/s end to end."""
     topic = f"bench.raw.{uuid.uuid4().hex[:6]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**options)
     await admin.start()
     await admin.create_topics([NewTopic(topic, 4, 1)])
     await admin.close()
-    producer = durable_producer(bootstrap)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    producer = durable_producer(options)
+    consumer = AIOKafkaConsumer(topic, **options, auto_offset_reset="earliest")
     await producer.start()
     await consumer.start()
     started = time.perf_counter()
@@ -153,7 +153,7 @@ async def measure(stack: Stack, events: int, cases: int, concurrency: int, rate:
     for delivery, at in ours.items():
         eid = expected[delivery]
         per_event[eid] = max(per_event.get(eid, 0.0), at - accepted[eid])
-    raw = await raw_kafka(stack.kafka.bootstrap, events)
+    raw = await raw_kafka(stack.kafka.client_options(), events)
     print(f"events posted:    {events}, accepted {len(accepted)} in {post_s:.1f}s: {len(accepted) / post_s:.0f}/s")
     span = max(last_email - started, 1e-9)
     print(f"emails written:   {len(ours)} of {len(expected)} in {span:.1f}s: {len(ours) / span:.0f}/s")

@@ -96,7 +96,7 @@ def main() -> None:
         store = SqliteStore(var / "intake.sqlite3")
         _, key = issue_key(store, agency=Agency.PROBATION, system="bench")
         store.close()
-        env = {"DRR_KAFKA_BOOTSTRAP": kafka.bootstrap, "DRR_INTAKE_PORT": str(INTAKE), "DRR_LOG_LEVEL": "WARNING",
+        env = {**kafka.service_env("intake"), "DRR_INTAKE_PORT": str(INTAKE), "DRR_LOG_LEVEL": "WARNING",
                "DRR_INTAKE_DB_PATH": str(var / "intake.sqlite3"), "DRR_INTAKE_RATE_PER_S": "1e9"}  # fmt: skip
         intake = Process("intake", [sys.executable, "-m", "services.intake"], var / "intake.log", env, REPO)
         kafka.start()

@@ -72,10 +72,10 @@ def delivery(n: int) -> Delivery:
     )  # fmt: skip
 
 
-async def produce(bootstrap: str, count: int, rate: float = 0) -> dict[str, float]:
+async def produce(options: dict[str, object], count: int, rate: float = 0) -> dict[str, float]:
     """Delivery id -> time it was handed to Kafka (acks=all); paced at `rate` per second if given."""
     sent: dict[str, float] = {}
-    producer = durable_producer(bootstrap)
+    producer = durable_producer(options)
     await producer.start()
     try:
         started, futures = time.time(), []
@@ -104,11 +104,11 @@ def wait_for(sink: Accepting, wanted: int, timeout_s: float) -> None:
         raise TimeoutError(f"{len(sink.accepted)} of {wanted} emails accepted")
 
 
-def notifier(folder: Path, in_flight: int, connections: int, worker: int = 0) -> Process:
+def notifier(kafka: KafkaNode, folder: Path, in_flight: int, connections: int, worker: int = 0) -> Process:
     """One notifier worker (all in one consumer group: Kafka shares the partitions among them)."""
     port = NOTIFIER + 10 * worker
     env = {
-        "DRR_KAFKA_BOOTSTRAP": f"127.0.0.1:{KAFKA}", "DRR_NOTIFIER_PORT": str(port),
+        **kafka.service_env("notifier"), "DRR_NOTIFIER_PORT": str(port),
         "DRR_NOTIFIER_SMTP_PORT": str(SMTP_PORT), "DRR_NOTIFIER_IN_FLIGHT": str(in_flight),
         "DRR_NOTIFIER_SMTP_CONNECTIONS": str(connections), "DRR_LOG_LEVEL": "WARNING",
     }  # fmt: skip
@@ -126,18 +126,18 @@ def run(folder: Path, args: argparse.Namespace) -> None:
     processes: list[Process] = []
     try:
         if args.workers == 1:  # the backlog first: the rate counts from the first email on
-            asyncio.run(produce(kafka.bootstrap, args.deliveries))
+            asyncio.run(produce(kafka.client_options("router"), args.deliveries))
         for worker in range(args.workers):  # several: all in the group before the backlog comes
-            processes.append(notifier(folder, args.in_flight, args.connections, worker))
+            processes.append(notifier(kafka, folder, args.in_flight, args.connections, worker))
         if args.workers > 1:
             time.sleep(15)  # the group settled (the last join rebalances everyone)
-            asyncio.run(produce(kafka.bootstrap, args.deliveries))
+            asyncio.run(produce(kafka.client_options("router"), args.deliveries))
         wait_for(sink, args.deliveries, 600)
         times = sorted(sink.accepted.values())
         rate = (len(times) - 1) / (times[-1] - times[0])
         print(f"sustained: {args.deliveries} emails, {rate:.0f} emails/s (first to last accepted)")
         sink.accepted.clear()
-        sent = asyncio.run(produce(kafka.bootstrap, args.paced, args.rate))
+        sent = asyncio.run(produce(kafka.client_options("router"), args.paced, args.rate))
         wait_for(sink, args.paced, 600)
         latencies = [sink.accepted[i] - t for i, t in sent.items()]
         print(f"paced at {args.rate:.0f}/s: {args.paced} deliveries, produced -> accepted {percentiles(latencies)}")

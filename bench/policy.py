@@ -70,8 +70,8 @@ def bench_decide(count: int) -> None:
     assert isinstance(state.team, CaseTeam)
 
 
-async def produce(bootstrap: str, topic: str, items: list[tuple[bytes, bytes]]) -> None:
-    producer = durable_producer(bootstrap, linger_ms=5)
+async def produce(options: dict[str, object], topic: str, items: list[tuple[bytes, bytes]]) -> None:
+    producer = durable_producer(options, linger_ms=5)
     await producer.start()
     try:
         futures = [await producer.send(topic, value, key=key) for key, value in items]
@@ -80,9 +80,11 @@ async def produce(bootstrap: str, topic: str, items: list[tuple[bytes, bytes]]) 
         await producer.stop()
 
 
-async def count_until(bootstrap: str, topic: str, wanted: int, timeout_s: float, group: str | None = None) -> float:
+async def count_until(
+    options: dict[str, object], topic: str, wanted: int, timeout_s: float, group: str | None = None
+) -> float:
     """Read `topic` from the start until `wanted` messages arrived; returns when the last one did."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=group)
+    consumer = AIOKafkaConsumer(topic, **options, auto_offset_reset="earliest", group_id=group)
     await consumer.start()
     try:
         seen, deadline = 0, time.monotonic() + timeout_s
@@ -96,31 +98,31 @@ async def count_until(bootstrap: str, topic: str, wanted: int, timeout_s: float,
         await consumer.stop()
 
 
-async def bench_router(bootstrap: str, events: int, cases: int) -> float:
+async def bench_router(options: dict[str, object], events: int, cases: int) -> float:
     ids = [f"B-{i}" for i in range(cases)]
     setup = [(c.encode(), json.dumps(e).encode()) for c in ids for e in setup_events(c)]
-    await produce(bootstrap, topics.EVENTS, setup)
+    await produce(options, topics.EVENTS, setup)
     # the clock starts once the router has folded every team and agreement: one audit record for each
-    await count_until(bootstrap, topics.AUDIT, len(setup), 300)
+    await count_until(options, topics.AUDIT, len(setup), 300)
     triggers = [envelope(ids[i % cases], "trigger.reported", EXAMPLES["trigger.reported"]) for i in range(events)]
     started = time.perf_counter()
-    waiting = asyncio.create_task(count_until(bootstrap, topics.DELIVERIES, events * 10, 300))
-    await produce(bootstrap, topics.EVENTS, [(e["case_id"].encode(), json.dumps(e).encode()) for e in triggers])
+    waiting = asyncio.create_task(count_until(options, topics.DELIVERIES, events * 10, 300))
+    await produce(options, topics.EVENTS, [(e["case_id"].encode(), json.dumps(e).encode()) for e in triggers])
     return events / (await waiting - started)
 
 
-async def bench_raw_loop(bootstrap: str, events: int, outputs: int = 20) -> float:
+async def bench_raw_loop(options: dict[str, object], events: int, outputs: int = 20) -> float:
     """consume -> `outputs` sends per input (a delivery and an audit record per member), commit per batch."""
     source, sink = f"bench.in.{uuid.uuid4().hex[:6]}", f"bench.out.{uuid.uuid4().hex[:6]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**options)
     await admin.start()
     await admin.create_topics([NewTopic(source, topics.PARTITIONS, 1), NewTopic(sink, topics.PARTITIONS, 1)])
     await admin.close()
     body = json.dumps(envelope("B-0", "trigger.reported", EXAMPLES["trigger.reported"])).encode()
-    await produce(bootstrap, source, [(f"B-{i % 200}".encode(), body) for i in range(events)])
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+    await produce(options, source, [(f"B-{i % 200}".encode(), body) for i in range(events)])
+    consumer = AIOKafkaConsumer(source, **options, auto_offset_reset="earliest",
                                 group_id="bench-raw", enable_auto_commit=False)  # fmt: skip
-    producer = durable_producer(bootstrap, linger_ms=5)
+    producer = durable_producer(options, linger_ms=5)
     await consumer.start()
     await producer.start()
     try:
@@ -145,7 +147,7 @@ def bench_kafka(events: int, cases: int, offset: int) -> None:
         router: Process | None = None
         try:
             env = {
-                "DRR_KAFKA_BOOTSTRAP": kafka.bootstrap,
+                **kafka.service_env("router"),
                 "DRR_ROUTER_PORT": str(28002 + offset),
                 "DRR_LOG_LEVEL": "WARNING",
             }
@@ -153,8 +155,8 @@ def bench_kafka(events: int, cases: int, offset: int) -> None:
                 "router", [sys.executable, "-m", "services.router"], Path(tmp) / "router.log", env, REPO
             ).start()
             wait_until(lambda: http_ok(f"http://127.0.0.1:{28002 + offset}/healthz"), 120, "router", router.alive)
-            routed = asyncio.run(bench_router(kafka.bootstrap, events, cases))
-            raw = asyncio.run(bench_raw_loop(kafka.bootstrap, events))
+            routed = asyncio.run(bench_router(kafka.client_options(), events, cases))
+            raw = asyncio.run(bench_raw_loop(kafka.client_options(), events))
             print(
                 f"router through Kafka: {routed:,.0f} events/s ({events} events, 10 recipients, 20 messages out each)"
             )

@@ -12,6 +12,7 @@ from faust.web import Request, Response, View
 from shared import topics
 from shared.faust_consumer import StreamApp
 from shared.faust_web import BUILT_IN_VIEWS_OFF, OwnPagesApp
+from shared.kafka import MECHANISM, KafkaAccess
 from shared.logs import logging_config
 from shared.metrics import exposition
 from shared.settings import ServiceSettings
@@ -37,6 +38,7 @@ def make_app(app_id: str, settings: FaustSettings, **options: Any) -> StreamApp:
     app = ServiceApp(
         app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
+        broker_credentials=broker_credentials(settings.kafka_access()),
         store="memory://",
         topic_partitions=topics.PARTITIONS,
         topic_allow_declare=False,
@@ -55,6 +57,15 @@ def make_app(app_id: str, settings: FaustSettings, **options: Any) -> StreamApp:
     )
     _add_pages(app)
     return app
+
+
+def broker_credentials(access: KafkaAccess) -> faust.SASLCredentials | None:
+    """SASL_SSL with SCRAM-SHA-512 as the service's own principal; None (anonymous) without credentials."""
+    if not access.authenticated:
+        return None
+    return faust.SASLCredentials(
+        username=access.username, password=access.password, ssl_context=access.ssl_context(), mechanism=MECHANISM
+    )
 
 
 def _add_pages(app: faust.App) -> None:

@@ -15,6 +15,8 @@ DEAD_LETTERS = "drr.dead-letters"
 
 ROUTER_APP_ID = "drr-router"
 NOTIFIER_APP_ID = "drr-notifier"
+AUDIT_GROUP_ID = "drr-audit"
+"""The audit ledger's consumer group; a replay into a second ledger uses another with this prefix."""
 CASE_TEAMS_TABLE = "case_teams"
 CASE_TEAMS_CHANGELOG = f"{ROUTER_APP_ID}-{CASE_TEAMS_TABLE}-changelog"
 """Faust's name for the router's case-team table changelog (compacted)."""

@@ -1,6 +1,10 @@
-"""A real single-node Apache Kafka broker (KRaft) from the jars Maven fetched into deploy/kafka/lib.
+"""A real single-node Apache Kafka broker (KRaft) from the jars Maven fetched into deploy/kafka/lib,
+secured as in production: SASL_SSL with SCRAM-SHA-512 users made when the storage is formatted, the
+install's own CA and broker certificate, and the StandardAuthorizer holding shared/kafka_acls.py.
 
-`python -m deploy.local.kafka start|stop|topics` for people; KafkaNode for the stack and the tests.
+`python -m deploy.local.kafka start|stop|topics` for people, and `consume TOPIC [tool options]` (Kafka's
+console consumer as the admin principal: `consume drr.events --from-beginning`); KafkaNode for the stack
+and the tests.
 """
 
 import asyncio
@@ -10,14 +14,20 @@ import signal
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from deploy.local.private_files import write_private
 from deploy.local.processes import Process, port_open, wait_until
-from shared.kafka import create_topics
+from deploy.local.secrets import CONTROLLER, LocalSecrets
+from shared.acl_requests import apply_acls
+from shared.kafka import MECHANISM, create_topics
+from shared.kafka_acls import ADMIN, PRINCIPALS, grants
+from shared.settings import AdminSettings
 
 KAFKA_DIR = Path(__file__).resolve().parents[1] / "kafka"
 LIB = KAFKA_DIR / "lib"
+CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer"
 
 
 @dataclass
@@ -26,15 +36,36 @@ class KafkaNode:
     port: int = 9092
     controller_port: int = 9093
     process: Process | None = None
+    secrets: LocalSecrets = field(default=None)  # type: ignore[assignment]  # set in __post_init__
+    """Passwords and certificates; by default var/secrets/ beside the node's folder (var/kafka)."""
+
+    def __post_init__(self) -> None:
+        if self.secrets is None:
+            self.secrets = LocalSecrets(self.home.parent / "secrets")
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def client_options(self, principal: str = "admin") -> dict[str, object]:
-        """Connection options for an aiokafka client (producer, consumer, admin) acting as `principal`:
-        tests and tools build raw clients through here, so how the broker is secured lives in one place."""
-        return {"bootstrap_servers": self.bootstrap}
+    def client_options(self, principal: str = ADMIN) -> dict[str, object]:
+        """Connection options for an aiokafka client (producer, consumer, admin) acting as `principal`
+        (shared/kafka_acls.py): tests and tools build raw clients through here, so how the broker is
+        secured lives in one place."""
+        return self.secrets.access(principal, self.bootstrap).client_options()
+
+    def service_env(self, service: str) -> dict[str, str]:
+        """What `python -m services.<service>` needs to reach this broker as its own principal."""
+        return self.env(f"DRR_{service.upper()}_", service)
+
+    def env(self, prefix: str, principal: str) -> dict[str, str]:
+        """The settings a service (env prefix `prefix`, e.g. DRR_ROUTER_) needs to connect as `principal`:
+        the password as a file reference, never its value in the environment."""
+        return {
+            "DRR_KAFKA_BOOTSTRAP": self.bootstrap,
+            "DRR_KAFKA_CA_FILE": str(self.secrets.tls.ca_file),
+            f"{prefix}KAFKA_USERNAME": principal,
+            f"{prefix}KAFKA_PASSWORD_FILE": str(self.secrets.password_file(principal)),
+        }
 
     @property
     def pid_file(self) -> Path:
@@ -44,15 +75,26 @@ class KafkaNode:
         if not any(LIB.glob("kafka_2.13-*.jar")):
             raise RuntimeError(f"no Kafka jars in {LIB}: run `make setup`")
         self.home.mkdir(parents=True, exist_ok=True)
+        self.secrets.ensure()
         properties = self._write_properties()
         if not (self.home / "data" / "meta.properties").exists():
-            self._java("kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(properties))
+            self._java("kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(properties), *self._users())
         process = Process("kafka", self._java_argv("kafka.Kafka", str(properties)), self.home / "kafka.log")
         self.process = process.start()
         self.pid_file.write_text(str(process.pid))
         wait_until(lambda: port_open(self.port), timeout_s, "kafka", process.alive)
-        asyncio.run(_retrying_create_topics(self.bootstrap, timeout_s))
+        asyncio.run(_retrying_set_up(self.client_options(ADMIN), timeout_s))
+        for principal in PRINCIPALS:
+            self.secrets.client_properties(principal, self.bootstrap)
         return process
+
+    def _users(self) -> list[str]:
+        """--add-scram for every principal: users exist before the broker first starts (KIP-900)."""
+        return [
+            arg
+            for principal in PRINCIPALS
+            for arg in ("--add-scram", f"{MECHANISM}=[name={principal},password={self.secrets.password(principal)}]")
+        ]
 
     def stop(self, grace_s: float = 30) -> None:
         """Stop the broker we started, or else the one the pid file names (SIGTERM, then SIGKILL)."""
@@ -75,9 +117,22 @@ class KafkaNode:
         text = (KAFKA_DIR / "server.properties").read_text()
         text = text.replace(":9092", f":{self.port}").replace(":9093", f":{self.controller_port}")
         text = text.replace("log.dirs=var/kafka/data", f"log.dirs={self.home / 'data'}")
+        tls = self.secrets.tls
+        text = text.format(
+            admin_password=self.secrets.password(ADMIN),
+            controller_password=self.secrets.password(CONTROLLER),
+            broker_key_store=tls.broker_key_store,
+            ca_file=tls.ca_file,
+        )
         path = self.home / "server.properties"
-        path.write_text(text)
+        write_private(path, text.encode())  # it holds the admin's and the controller's passwords
         return path
+
+    def console_consumer(self, topic: str, *options: str, principal: str = ADMIN) -> list[str]:
+        """The command line of Kafka's console consumer (kafka-tools) reading `topic` as `principal`."""
+        config = self.secrets.client_properties(principal, self.bootstrap)
+        return self._java_argv(CONSOLE_CONSUMER, "--bootstrap-server", self.bootstrap,
+                               "--consumer.config", str(config), "--topic", topic, *options)  # fmt: skip
 
     def _java_argv(self, main: str, *args: str) -> list[str]:
         logging = f"-Dlog4j.configuration=file:{KAFKA_DIR / 'log4j.properties'}"
@@ -110,12 +165,18 @@ def _signal(pid: int, sig: signal.Signals) -> None:
         pass
 
 
-async def _retrying_create_topics(bootstrap: str, timeout_s: float) -> None:
-    """The port opens before the broker serves metadata: retry until topics are created."""
+async def set_up(admin: dict[str, object]) -> None:
+    """As the admin principal: every topic, and exactly the ACLs shared/kafka_acls.py grants."""
+    await create_topics(admin)
+    await apply_acls(admin, grants())
+
+
+async def _retrying_set_up(admin: dict[str, object], timeout_s: float) -> None:
+    """The port opens before the broker serves metadata: retry until topics and ACLs are in place."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
         try:
-            await create_topics(bootstrap)
+            await set_up(admin)
             return
         except Exception:
             if asyncio.get_running_loop().time() > deadline:
@@ -132,9 +193,13 @@ def main(argv: list[str]) -> None:
     elif command == "stop":
         node.stop()
     elif command == "topics":
-        print(asyncio.run(create_topics(os.environ.get("DRR_KAFKA_BOOTSTRAP", node.bootstrap))))
+        # the admin principal from the environment (compose's topics job), as operator commands do
+        asyncio.run(set_up(AdminSettings().kafka_access().client_options()))
+        print("topics and ACLs in place")
+    elif command == "consume" and len(argv) > 1:
+        os.execvp("java", node.console_consumer(argv[1], *argv[2:]))
     else:
-        sys.exit("usage: python -m deploy.local.kafka start|stop|topics")
+        sys.exit("usage: python -m deploy.local.kafka start|stop|topics|consume TOPIC [console consumer options]")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from deploy.local.demo import run_demo
 from deploy.local.stack import Stack
+from shared.kafka_acls import ADMIN
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -35,9 +36,14 @@ def main() -> None:
 
 
 def where_to_look(stack: Stack) -> str:
+    secrets = stack.kafka.secrets
     return "\n".join(
         [
-            f"kafka     {stack.kafka.bootstrap}",
+            f"kafka     {stack.kafka.bootstrap}  (SASL_SSL, SCRAM-SHA-512; CA {secrets.tls.ca_file})",
+            f"          admin: {ADMIN} / {secrets.password(ADMIN)}",
+            f"          client settings for Kafka's tools: {secrets.folder}/kafka-{ADMIN}.properties",
+            "          read a topic: .venv/bin/python -m deploy.local.kafka consume drr.events --from-beginning",
+            f"          each service has its own principal and password in {secrets.folder}/ (mode 0600)",
             f"intake    {stack.url('intake')}/v1/events   (POST events; /docs for the API)",
             f"router    {stack.url('router')}/healthz",
             f"notifier  {stack.url('notifier')}/healthz",

@@ -19,8 +19,12 @@ from deploy.local.kafka import KafkaNode
 from deploy.local.processes import Process, http_ok, port_open, wait_until
 from services.intake.key_admin import issue_agency_keys
 from services.intake.store import SqliteStore
+from shared.kafka_acls import ADMIN
+from shared.kafka_acls import SERVICES as SERVICES_PRINCIPALS
 
 REPO = Path(__file__).resolve().parents[2]
+OPERATOR = "operator"
+"""service_env's name for operator commands (they act as the admin principal)."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,12 @@ class Stack:
         return f"http://127.0.0.1:{getattr(self.ports, service)}"
 
     def env(self) -> dict[str, str]:
+        """What every process gets; each service adds its own Kafka principal (service_env)."""
         p = self.ports
         return {
             "DRR_KAFKA_BOOTSTRAP": self.kafka.bootstrap,
+            "DRR_KAFKA_CA_FILE": str(self.kafka.secrets.tls.ca_file),
+            "DRR_NOTIFIER_ACK_SECRET_FILE": str(self.kafka.secrets.ack_key_file),
             "DRR_INTAKE_PORT": str(p.intake),
             "DRR_ROUTER_PORT": str(p.router),
             "DRR_NOTIFIER_PORT": str(p.notifier),
@@ -77,6 +84,15 @@ class Stack:
             **local_keys(self.var_dir),
             **self.extra_env,
         }
+
+    def service_env(self, name: str) -> dict[str, str]:
+        """A service's environment: the common one and its own Kafka principal (shared/kafka_acls.py);
+        operator commands (`audit ...`) act as the admin principal; the mail sink has none."""
+        if name in SERVICES_PRINCIPALS:
+            kafka = self.kafka.service_env(name)
+        else:
+            kafka = self.kafka.env("DRR_ADMIN_", ADMIN) if name == OPERATOR else {}
+        return {**self.env(), **kafka, **self.extra_env}
 
     def post_events(self, events: list[dict[str, Any]]) -> list[httpx.Response]:
         """POST events to intake one at a time, in order, as an agency system would, each with the key
@@ -122,7 +138,7 @@ class Stack:
         """Run the `audit` operator command against this stack's ledger; returns what it printed."""
         argv = [sys.executable, "-m", "services.audit.cli", *args]
         done = subprocess.run(
-            argv, env={**os.environ, **self.env()}, cwd=REPO, capture_output=True, text=True, check=True
+            argv, env={**os.environ, **self.service_env(OPERATOR)}, cwd=REPO, capture_output=True, text=True, check=True
         )
         return done.stdout
 
@@ -139,7 +155,7 @@ class Stack:
 
     def _python(self, name: str, module: str) -> Process:
         log = self.var_dir / "logs" / f"{name}.log"
-        process = Process(name, [sys.executable, "-m", module], log, self.env(), REPO).start()
+        process = Process(name, [sys.executable, "-m", module], log, self.service_env(name), REPO).start()
         self.processes.append(process)
         return process
 

@@ -4,10 +4,11 @@ import uvicorn
 
 from services.audit.bootstrap import AuditSettings, bootstrap
 from shared import logs
+from shared.settings import read_settings
 
 
 def main() -> None:
-    settings = AuditSettings()
+    settings = read_settings(AuditSettings)
     logs.configure("audit", settings.log_level)
     # log_config=None keeps uvicorn from replacing the JSON handler configured above.
     uvicorn.run(bootstrap(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)

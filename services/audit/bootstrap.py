@@ -70,6 +70,16 @@ class AuditSettings(ServiceSettings):
         holds = {"group": self.group_hold_s, "digest": self.digest_hold_s, "paused": self.pause_hold_s}
         return Windows(self.decision_deadline_s, self.delivery_window_s, holds)
 
+    def production_problems(self) -> list[str]:
+        """In production the signing key is provisioned, never made on start (a new key would break the
+        chain of checkpoints), and readable by its owner only."""
+        problems, key, name = super().production_problems(), self.signing_key_path, self.env_name("signing_key_path")
+        if not key.is_file():
+            problems.append(f"{name}: {key} does not exist (it is made only outside production)")
+        elif key.stat().st_mode & 0o077:
+            problems.append(f"{name}: {key} is readable by others than its owner (chmod 600)")
+        return problems
+
 
 def open_ledger(settings: AuditSettings) -> SqlLedger:
     if settings.database_url is not None:
@@ -108,17 +118,18 @@ def record_signer(settings: AuditSettings, signers: dict[str, Ed25519PublicKey])
 
 
 def bootstrap(settings: AuditSettings) -> FastAPI:
-    """The app over the configured ledger, consuming from settings.kafka_bootstrap."""
+    """The app over the configured ledger, consuming from Kafka as the audit service's principal."""
     signers = record_signers(settings)
-    query_log = KafkaQueryLog(settings.kafka_bootstrap, record_signer(settings, signers))
+    options = settings.kafka_access().client_options()
+    query_log = KafkaQueryLog(options, record_signer(settings, signers))
     ledger, key = open_ledger(settings), signer(settings)
     checkpoint_now(ledger, key, settings.origin)  # a checkpoint exists from the start, and the past is checked
     watch = CompletenessWatch(ledger, query_log, settings.windows(), every_s=settings.completeness_check_s)
     watch.refresh_gauges()  # /metrics tells the truth from the start, before the first check
-    dead_letters = KafkaDeadLetters(settings.kafka_bootstrap)
+    dead_letters = KafkaDeadLetters(options)
     consumer = AuditConsumer(
         ledger,
-        partial(kafka_consumer, settings.kafka_bootstrap, settings.group_id, settings.session_timeout_s),
+        partial(kafka_consumer, options, settings.group_id, settings.session_timeout_s),
         key,
         Admission(signers),
         dead_letters,

@@ -23,6 +23,7 @@ from services.audit.queries import SERVICE
 from services.audit.store import SqlLedger
 from services.audit.tokens import issue
 from shared.record_signing import RecordSigner
+from shared.settings import AdminSettings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -76,8 +77,9 @@ def _operator(text: str) -> str:
 
 
 def kafka_options(settings: AuditSettings) -> KafkaOptions:
-    """How the operator's commands reach Kafka (the admin principal, once the broker asks for one)."""
-    return {"bootstrap_servers": settings.kafka_bootstrap}
+    """How the operator's commands reach Kafka: as the admin principal (DRR_ADMIN_KAFKA_*; locally from
+    var/secrets/), since a redrive reads and writes drr.events, which the audit principal may not."""
+    return AdminSettings().kafka_access().client_options()  # same DRR_KAFKA_BOOTSTRAP as `settings`
 
 
 def _completeness(ledger: SqlLedger) -> None:

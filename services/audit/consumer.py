@@ -23,17 +23,20 @@ from services.audit.store import SqlLedger, StoredCheckpoint
 from shared import topics
 
 log = logging.getLogger(__name__)
-GROUP_ID = "drr-audit"
+GROUP_ID = topics.AUDIT_GROUP_ID
 
 
-def kafka_consumer(bootstrap: str, group_id: str = GROUP_ID, session_timeout_s: float = 10.0) -> AIOKafkaConsumer:
-    """Must be called inside the event loop (aiokafka binds to the running loop).
+def kafka_consumer(
+    options: dict[str, object], group_id: str = GROUP_ID, session_timeout_s: float = 10.0
+) -> AIOKafkaConsumer:
+    """Must be called inside the event loop (aiokafka binds to the running loop). `options`: the audit
+    service's own client options (KafkaAccess.client_options()); its principal may use groups drr-audit*.
 
     The group only spreads partitions and shows lag: the ledger's stored offsets decide where to resume,
     so a second ledger (a replay, say) needs its own group but no offsets of its own in Kafka.
     """
     return AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **options,
         group_id=group_id,
         auto_offset_reset="earliest",
         enable_auto_commit=False,

@@ -43,8 +43,9 @@ class KafkaDeadLetters:
     """A durable producer started on the first refusal; a failed send is retried until it is acknowledged
     (ingestion waits: the batch's offsets must not move past a refusal that is not on the broker)."""
 
-    def __init__(self, bootstrap: str, retry_s: float = 2.0) -> None:
-        self._bootstrap, self._retry_s = bootstrap, retry_s
+    def __init__(self, options: dict[str, object], retry_s: float = 2.0) -> None:
+        """`options`: the audit service's own client options (KafkaAccess.client_options())."""
+        self._options, self._retry_s = options, retry_s
         self._producer: AIOKafkaProducer | None = None
 
     async def send(self, refusals: Sequence[Refusal]) -> None:
@@ -58,7 +59,7 @@ class KafkaDeadLetters:
 
     async def _send_all(self, refusals: Sequence[Refusal]) -> None:
         if self._producer is None:
-            producer = durable_producer(self._bootstrap)
+            producer = durable_producer(self._options)
             try:
                 await producer.start()
             except BaseException:

@@ -37,8 +37,9 @@ def query_record(*, actor: str, path: str, params: dict[str, str], case_id: str 
 class KafkaQueryLog:
     """A durable producer, started on the first query (so the API starts whatever Kafka is doing)."""
 
-    def __init__(self, bootstrap: str, signer: RecordSigner) -> None:
-        self._bootstrap, self._signer = bootstrap, signer
+    def __init__(self, options: dict[str, object], signer: RecordSigner) -> None:
+        """`options`: the audit service's own client options (KafkaAccess.client_options())."""
+        self._options, self._signer = options, signer
         self._producer: AIOKafkaProducer | None = None
         self._starting = asyncio.Lock()
         """Queries and the completeness check publish concurrently: one producer for both."""
@@ -46,7 +47,7 @@ class KafkaQueryLog:
     async def record(self, *, record: AuditRecord) -> None:
         async with self._starting:
             if self._producer is None:
-                producer = durable_producer(self._bootstrap)
+                producer = durable_producer(self._options)
                 try:
                     await producer.start()
                 except Exception:

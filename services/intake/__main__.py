@@ -8,14 +8,15 @@ from services.intake.receipts import SERVICE
 from services.intake.store import SqliteStore
 from shared.logs import configure
 from shared.record_signing import RecordSigner
+from shared.settings import read_settings
 
-settings = IntakeSettings()
+settings = read_settings(IntakeSettings)
 configure("intake", settings.log_level)
 check_table()
 store = SqliteStore(settings.db_path)
 try:
     signer = RecordSigner.from_file(SERVICE, settings.record_key_path)
-    app = create_app(settings, KafkaPublisher(settings.kafka_bootstrap, signer), store, store)
+    app = create_app(settings, KafkaPublisher(settings.kafka_access().client_options(), signer), store, store)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 finally:
     store.close()

@@ -31,13 +31,14 @@ class KafkaPublisher:
     """Returns only once the broker has acknowledged (acks=all, idempotent producer). Audit records go
     signed by intake's key (shared/record_signing.py)."""
 
-    def __init__(self, bootstrap: str, signer: RecordSigner) -> None:
-        self._bootstrap, self._signer = bootstrap, signer
+    def __init__(self, options: dict[str, object], signer: RecordSigner) -> None:
+        """`options`: intake's own client options (KafkaAccess.client_options())."""
+        self._options, self._signer = options, signer
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
         """Connect (inside the event loop, as aiokafka requires); a failed attempt can be repeated."""
-        producer = durable_producer(self._bootstrap)
+        producer = durable_producer(self._options)
         try:
             await producer.start()
         except BaseException:  # cancellation at shutdown included: never leave a producer open

@@ -38,7 +38,8 @@ def openapi_document() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as keys:
         write_digest_key(Path(keys) / "digests.key")
         settings = IntakeSettings(digest_key_path=Path(keys) / "digests.key")
-        publisher = KafkaPublisher("unused:9092", RecordSigner(SERVICE, Ed25519PrivateKey.generate()))
+        signer = RecordSigner(SERVICE, Ed25519PrivateKey.generate())
+        publisher = KafkaPublisher({"bootstrap_servers": "unused:9092"}, signer)
         try:
             return create_app(settings, publisher, store, store, connect=False).openapi()
         finally:

@@ -42,7 +42,7 @@ def wire_acks(
     app: faust.App, settings: NotifierSettings, clock: Clock, audit: Topic
 ) -> Callable[[Delivery, Priority], str | None]:
     """The endpoint, the agent and the table; returns what puts a link into critical and high alerts."""
-    secret, ttl = settings.ack_secret.get_secret_value().encode(), timedelta(seconds=settings.ack_ttl_s)
+    secret, ttl = settings.ack_key(), timedelta(seconds=settings.ack_ttl_s)
     acks_topic = raw_topic(app, topics.ACKS)
     acks = app.Table(topics.NOTIFIER_ACKS_TABLE, partitions=topics.PARTITIONS, key_type=str)
     digest_key = DigestKey.from_file(settings.digest_key_path)
@@ -121,7 +121,7 @@ def record_ack(acks: Any, ack: dict[str, Any], digest_key: DigestKey) -> AuditRe
 def action_link(settings: NotifierSettings, clock: Clock) -> Callable[[str, Delivery, date], str]:
     """Links acknowledging one panel action for the email's recipient (the id is the action's, not the
     delivery's), valid until `ack_ttl_s` after the later of now and the action's due date."""
-    secret, ttl = settings.ack_secret.get_secret_value().encode(), timedelta(seconds=settings.ack_ttl_s)
+    secret, ttl = settings.ack_key(), timedelta(seconds=settings.ack_ttl_s)
 
     def link(ack_id: str, delivery: Delivery, due: date) -> str:
         start = max(clock.now(), datetime.combine(due, time(), tzinfo=UTC))

@@ -1,5 +1,6 @@
 """Notifier settings, read once at start-up (env prefix DRR_NOTIFIER_), and the mailer they describe."""
 
+import secrets
 from pathlib import Path
 from typing import Literal, Self
 
@@ -8,8 +9,11 @@ from pydantic_settings import SettingsConfigDict
 
 from services.notifier.adapters import Mailer, SmtpMailer, TestModeMailer
 from shared.faust_app import FaustSettings
+from shared.settings import weak_secret
 
 HERE = Path(__file__).resolve().parent
+PUBLISHED_ACK_SECRETS = ("change-me-local-only",)
+"""Values this setting once defaulted to: anyone could forge links with them."""
 
 
 class NotifierSettings(FaustSettings):
@@ -47,8 +51,10 @@ class NotifierSettings(FaustSettings):
     retry_max_delay_s: float = Field(30.0, gt=0)
     retry_max_age_s: float = Field(3600.0, gt=0)
     """A delivery still failing this long after it was first tried is dead-lettered."""
-    ack_secret: SecretStr = SecretStr("change-me-local-only")
-    """Signs acknowledgement links (HMAC-SHA256); set a long random value in production."""
+    ack_secret: SecretStr | None = None
+    """Signs acknowledgement links (HMAC-SHA256): at least 32 random characters (`make run` makes one in
+    var/secrets/notifier-ack-key). Unset outside production: a random key for this process only, so
+    links stop working when the notifier restarts."""
     ack_ttl_s: float = Field(7 * 86400.0, gt=0)
     """How long an acknowledgement link works."""
     policy_path: Path = HERE / "policy.yaml"
@@ -68,7 +74,25 @@ class NotifierSettings(FaustSettings):
             raise ValueError("choose STARTTLS or implicit TLS, not both")
         if (self.smtp_username is None) != (self.smtp_password is None):
             raise ValueError("SMTP authentication needs both a username and a password")
+        if self.ack_secret is None and self.env != "production":
+            self.ack_secret = SecretStr(secrets.token_urlsafe(48))
         return self
+
+    def ack_key(self) -> bytes:
+        assert self.ack_secret is not None, "filled in by validation outside production, refused in it"
+        return self.ack_secret.get_secret_value().encode()
+
+    def production_problems(self) -> list[str]:
+        name = self.env_name
+        problems = super().production_problems()
+        problems += weak_secret(name("ack_secret"), self.ack_secret, PUBLISHED_ACK_SECRETS)
+        if self.delivery_mode == "smtp" and not (self.smtp_starttls or self.smtp_implicit_tls):
+            problems.append(f"{name('smtp_starttls')} or {name('smtp_implicit_tls')}: SMTP is not TLS")
+        if self.delivery_mode == "smtp" and not self.smtp_validate_certs:
+            problems.append(f"{name('smtp_validate_certs')}: the SMTP server's certificate is not checked")
+        if self.clock_offset_s:
+            problems.append(f"{name('clock_offset_s')}: a moved clock is for drills only")
+        return problems
 
 
 def mailer_for(settings: NotifierSettings) -> Mailer:

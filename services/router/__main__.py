@@ -4,8 +4,9 @@ from services.router.app import build
 from services.router.bootstrap import RouterSettings
 from shared.faust_app import run_worker
 from shared.policy import PolicyError, load_policy
+from shared.settings import read_settings
 
-settings = RouterSettings()
+settings = read_settings(RouterSettings)
 try:
     policy = load_policy(settings.policy_path)
 except (PolicyError, OSError) as exc:

@@ -51,7 +51,7 @@ class AuditProcess:
     def __init__(self, kafka: KafkaNode, folder: Path, port: int, group: str) -> None:
         self.folder, self.port = folder, port
         self.env = {
-            "DRR_KAFKA_BOOTSTRAP": kafka.bootstrap,
+            **kafka.service_env("audit"),
             "DRR_AUDIT_PORT": str(port),
             "DRR_AUDIT_DB_PATH": str(folder / "audit.sqlite3"),
             "DRR_AUDIT_SIGNING_KEY_PATH": str(folder / "signing-key.pem"),
@@ -91,8 +91,8 @@ def burst(count: int) -> list[AuditRecord]:
     return sharing_decisions(count, "CRASH", cases=50)
 
 
-async def produce(bootstrap: str, records: list[AuditRecord]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=512 * 1024)
+async def produce(options: dict[str, object], records: list[AuditRecord]) -> None:
+    producer = AIOKafkaProducer(**options, acks="all", linger_ms=5, max_batch_size=512 * 1024)
     await producer.start()
     try:
         futures = []
@@ -127,12 +127,12 @@ def wait_for_size(audit: AuditProcess, size: int) -> None:
 async def test_sigkill_mid_ingestion_loses_and_repeats_nothing_and_replays_to_the_same_root(
     kafka: KafkaNode, tmp_path: Path
 ) -> None:
-    audit = AuditProcess(kafka, tmp_path / "live", AUDIT_PORT, f"crash-live-{uuid4().hex[:6]}")
-    replay = AuditProcess(kafka, tmp_path / "replay", REPLAY_PORT, f"crash-replay-{uuid4().hex[:6]}")
+    audit = AuditProcess(kafka, tmp_path / "live", AUDIT_PORT, f"drr-audit-crash-live-{uuid4().hex[:6]}")
+    replay = AuditProcess(kafka, tmp_path / "replay", REPLAY_PORT, f"drr-audit-crash-replay-{uuid4().hex[:6]}")
     first, tail = burst(BURST), burst(TAIL)
     try:
         await asyncio.to_thread(audit.start)
-        flowing = asyncio.create_task(produce(kafka.bootstrap, first))
+        flowing = asyncio.create_task(produce(kafka.client_options("router"), first))
         await asyncio.to_thread(wait_until, lambda: audit.size() >= 500, DEADLINE_S, "ingestion under way")
         audit.kill()
         at_kill = audit.size()
@@ -140,7 +140,7 @@ async def test_sigkill_mid_ingestion_loses_and_repeats_nothing_and_replays_to_th
         assert 0 < at_kill < BURST, "the kill must land while records are still flowing"
 
         # Redelivered facts (the same record ids again) must not become second leaves.
-        await produce(kafka.bootstrap, tail + first[:200] + first[-200:])
+        await produce(kafka.client_options("router"), tail + first[:200] + first[-200:])
         await asyncio.to_thread(audit.start)
         await asyncio.to_thread(wait_for_size, audit, BURST + TAIL)
 

@@ -47,7 +47,7 @@ def intake(tmp_path: Path, kafka: KafkaNode) -> Iterator[httpx.Client]:
     _, key = issue_key(store, agency=Agency.PROBATION, system="outage-test")
     store.close()
     env = {
-        "DRR_KAFKA_BOOTSTRAP": kafka.bootstrap,
+        **kafka.service_env("intake"),
         "DRR_INTAKE_PORT": str(INTAKE),
         "DRR_INTAKE_DB_PATH": str(tmp_path / "intake.sqlite3"),
         "DRR_INTAKE_PUBLISH_TIMEOUT_S": "3",
@@ -84,14 +84,12 @@ def test_no_202_while_the_broker_is_down_and_every_202_is_in_kafka(kafka: KafkaN
         after.append(post(intake, case_id))
     assert after[-1].status_code == 202 and {a.status_code for a in after} <= {202, 503}
     accepted = {a.json()["event_id"] for a in before + after if a.status_code == 202}
-    assert accepted <= asyncio.run(event_ids_in_kafka(kafka.bootstrap, case_id))
+    assert accepted <= asyncio.run(event_ids_in_kafka(kafka.client_options(), case_id))
 
 
-async def event_ids_in_kafka(bootstrap: str, case_id: str) -> set[str]:
+async def event_ids_in_kafka(options: dict[str, object], case_id: str) -> set[str]:
     """The ids of this case's events in drr.events, read from the start to the current end."""
-    consumer = AIOKafkaConsumer(
-        topics.EVENTS, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(topics.EVENTS, **options, auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     try:
         while not consumer.assignment():

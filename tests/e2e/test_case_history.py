@@ -101,15 +101,13 @@ def test_an_invalid_event_gets_a_422_and_nothing_reaches_kafka(stack: Stack) -> 
     assert [e["field"] for e in answer.json()["errors"]] == ["occurred_at"]
     [good] = stack.post_events([case_history(case_id)[0]])
     assert good.status_code == 202
-    keys = asyncio.run(keys_in_topic(stack.kafka.bootstrap, topics.EVENTS))
+    keys = asyncio.run(keys_in_topic(stack.kafka.client_options(), topics.EVENTS))
     assert keys.count(case_id.encode()) == 1  # the valid one only
 
 
-async def keys_in_topic(bootstrap: str, topic: str) -> list[bytes]:
+async def keys_in_topic(options: dict[str, object], topic: str) -> list[bytes]:
     """Every key in the topic now, read from the start up to the current end offsets."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(topic, **options, auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = consumer.assignment() or set()

@@ -103,9 +103,10 @@ def test_a_replay_of_the_deliveries_topic_from_offset_zero_sends_nothing_new(sta
     all_arrived(stack, case_id, 10)
     before = settled_count(stack)
     stack.stop_service("notifier")
-    asyncio.run(rewind(stack.kafka.bootstrap))
+    asyncio.run(rewind(stack.kafka.client_options()))
     stack.start_service("notifier")
-    eventually(lambda: asyncio.run(caught_up(stack.kafka.bootstrap)), 120, "the notifier re-read the whole topic")
+    admin = stack.kafka.client_options()
+    eventually(lambda: asyncio.run(caught_up(admin)), 120, "the notifier re-read the whole topic")
     time.sleep(2)
     assert len(messages(stack.maildir)) == before
 
@@ -123,9 +124,9 @@ def settled_count(stack: Stack) -> int:
     return count
 
 
-async def rewind(bootstrap: str) -> None:
+async def rewind(options: dict[str, object]) -> None:
     """Commit offset 0 on every drr.deliveries partition for the notifier's (now empty) consumer group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=topics.NOTIFIER_APP_ID, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**options, group_id=topics.NOTIFIER_APP_ID, enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = [TopicPartition(topics.DELIVERIES, p) for p in range(topics.PARTITIONS)]
@@ -135,9 +136,9 @@ async def rewind(bootstrap: str) -> None:
         await consumer.stop()
 
 
-async def caught_up(bootstrap: str) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+async def caught_up(options: dict[str, object]) -> bool:
+    admin = AIOKafkaAdminClient(**options)
+    consumer = AIOKafkaConsumer(**options)
     await admin.start()
     await consumer.start()
     try:

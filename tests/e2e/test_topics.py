@@ -8,8 +8,8 @@ from deploy.local.stack import Stack
 from shared import topics
 
 
-async def partition_counts(bootstrap: str) -> dict[str, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def partition_counts(options: dict[str, object]) -> dict[str, int]:
+    admin = AIOKafkaAdminClient(**options)
     await admin.start()
     try:
         described = await admin.describe_topics(list(topics.ALL))
@@ -19,7 +19,7 @@ async def partition_counts(bootstrap: str) -> dict[str, int]:
 
 
 def test_every_topic_exists_with_its_declared_partition_count(stack: Stack) -> None:
-    assert asyncio.run(partition_counts(stack.kafka.bootstrap)) == topics.ALL
+    assert asyncio.run(partition_counts(stack.kafka.client_options())) == topics.ALL
 
 
 def test_the_case_team_changelog_matches_its_source_topic() -> None:

@@ -27,7 +27,8 @@ async def test_no_broker_means_503_and_an_unhealthy_intake(tmp_path: Path) -> No
     settings = IntakeSettings(kafka_bootstrap=bootstrap, publish_timeout_s=1)
     store = SqliteStore(tmp_path / "intake.sqlite3")
     _, key = issue_key(store, agency=Agency.PROBATION, system="test")
-    publisher = KafkaPublisher(bootstrap, RecordSigner("intake", Ed25519PrivateKey.generate()))
+    signer = RecordSigner("intake", Ed25519PrivateKey.generate())
+    publisher = KafkaPublisher(settings.kafka_access().client_options(), signer)
     app = create_app(settings, publisher, store, store)
     headers = {"Authorization": f"Bearer {key}"}
     async with app.router.lifespan_context(app):

@@ -9,7 +9,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,11 +17,16 @@ import yaml
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
+from deploy.local.secrets import COMPOSE_SECRETS, LocalSecrets, compose_secrets
 from deploy.local.stack import Ports
 from services.audit.bootstrap import AuditSettings
 from services.intake.bootstrap import IntakeSettings
 from services.notifier.bootstrap import NotifierSettings
 from services.router.bootstrap import RouterSettings
+from shared.kafka import MECHANISM
+from shared.kafka_acls import ADMIN, PRINCIPALS
+from shared.kafka_acls import SERVICES as SERVICE_PRINCIPALS
+from shared.settings import AdminSettings
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -93,23 +98,48 @@ def runs_module(command: list[str], module: str) -> bool:
 
 
 def env_names(settings_class: type[BaseSettings]) -> dict[str, str]:
-    """Every environment variable the settings class reads -> the field it sets."""
+    """Every environment variable the settings class reads -> the field it sets (a secret's NAME_FILE too)."""
     prefix = str(settings_class.model_config.get("env_prefix", ""))
     names: dict[str, str] = {}
     for field_name, field in settings_class.model_fields.items():
         alias = field.validation_alias
         name = alias if isinstance(alias, str) else f"{prefix}{field_name}"
         names[name.upper()] = field_name
+        if is_secret(field_name, settings_class):
+            names[f"{name.upper()}_FILE"] = field_name
     return names
 
 
+def is_secret(field: str, settings_class: type[BaseSettings]) -> bool:
+    annotation = settings_class.model_fields[field].annotation
+    return SecretStr in (annotation, *get_args(annotation))
+
+
+GENERATED: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def docker_secrets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The files `python -m deploy.local.secrets compose` makes: what compose mounts under /run/secrets."""
+    GENERATED["folder"] = compose_secrets(LocalSecrets(tmp_path_factory.mktemp("var") / "secrets"))
+    return GENERATED["folder"]
+
+
+def in_container(value: str) -> str:
+    """A /run/secrets/<name> path as the test can read it (the generated file of that name)."""
+    if not value.startswith(f"{COMPOSE_SECRETS}/"):
+        return value
+    return str(GENERATED["folder"] / value.removeprefix(f"{COMPOSE_SECRETS}/"))
+
+
 def effective_settings(settings_class: type[BaseSettings], env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The settings the service would read inside its container (only the compose env set)."""
+    """The settings the service would read inside its container (only the compose env set, its Docker
+    secrets being the files the project's set-up code makes)."""
     for name in list(os.environ):
         if name.upper().startswith("DRR_"):
             monkeypatch.delenv(name)
     for name, value in env.items():
-        monkeypatch.setenv(name, value)
+        monkeypatch.setenv(name, in_container(value))
     return settings_class()
 
 
@@ -158,7 +188,9 @@ def test_env_values_parse_and_bind_all_interfaces(
         if variable in env:
             value = getattr(settings, field)
             value = value.get_secret_value() if isinstance(value, SecretStr) else value
-            assert str(value) == env[variable], f"{variable} did not set {field}"
+            given, reference = env[variable], variable.endswith("_FILE") and is_secret(field, APP_SERVICES[name])
+            expected = Path(in_container(given)).read_text().strip() if reference else in_container(given)
+            assert str(value) == expected, f"{variable} did not set {field}"
     assert settings.host == "0.0.0.0", f"{name} binds {settings.host}: unreachable from outside its container"
     assert settings.kafka_bootstrap != default(APP_SERVICES[name], "kafka_bootstrap"), (
         f"{name} would look for Kafka on its own loopback"
@@ -308,12 +340,17 @@ def test_audit_ledger_is_postgresql_made_by_db_init_as_the_owner(
     assert mounts_of(database) and set(mounts_of(database).values()) <= set(compose.get("volumes") or {})
     init = services["audit-db-init"]
     command = command_of(init)
-    assert command[:2] == ["audit", "db-init"], "the schema and the service role are never made"
+    assert command[:2] == ["sh", "-c"] and command[2].startswith("exec audit db-init --owner-url "), (
+        "the schema and the service role are never made"
+    )
     assert "audit" in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
-    owner = urlsplit(command[command.index("--owner-url") + 1])
+    owner_secret = re.fullmatch(r'.*"\$\$\(cat (/run/secrets/\w+)\)"', command[2])
+    assert owner_secret and Path(owner_secret[1]).name in secrets_of(init), "the owner's URL is not a Docker secret"
+    owner = urlsplit(Path(in_container(owner_secret[1])).read_text())
     assert owner.hostname == url.hostname and owner.path == url.path
     assert owner.username == env_of(database)["POSTGRES_USER"] != url.username, "the service must not own the schema"
-    assert env_of(init)["DRR_AUDIT_DATABASE_URL"] == settings.database_url.get_secret_value()
+    assert owner.password == Path(in_container(env_of(database)["POSTGRES_PASSWORD_FILE"])).read_text()
+    assert env_of(init)["DRR_AUDIT_DATABASE_URL_FILE"] == env_of(services["audit"])["DRR_AUDIT_DATABASE_URL_FILE"]
     assert init["depends_on"][url.hostname]["condition"] == "service_healthy"
     assert services["audit"]["depends_on"]["audit-db-init"]["condition"] == "service_completed_successfully"
 
@@ -382,3 +419,82 @@ def test_alert_rules_exist_and_name_real_metrics() -> None:
         for metric in re.findall(r"\bdrr_\w+", expr):
             base = re.sub(r"_(total|bucket|sum|count|created)$", "", metric)
             assert f'"{base}' in source, f"alert on {metric}, which no service defines"
+
+
+# --- secrets and Kafka security ---------------------------------------------------------------------
+
+
+def secrets_of(service: dict[str, Any]) -> set[str]:
+    return {entry if isinstance(entry, str) else entry["source"] for entry in service.get("secrets") or []}
+
+
+SECRET_WORDS = re.compile(r"PASSWORD|SECRET|_URL$|KEY$", re.I)
+
+
+def test_no_secret_is_a_literal(services: dict[str, dict[str, Any]]) -> None:
+    """A secret setting is given as NAME_FILE (a Docker secret) or from the host's environment, never
+    written into the compose file; Kafka's own configuration reads its passwords from the secrets too."""
+    for name, service in services.items():
+        for variable, value in env_of(service).items():
+            if variable.endswith("_FILE") or not SECRET_WORDS.search(variable):
+                continue
+            assert value.startswith("${"), f"{name}: {variable} is a literal"
+        for variable, value in env_of(service).items():
+            for found in re.findall(r'password="([^"]*)"', value):
+                assert found.startswith("$${dir:/run/secrets:"), f"{name}: a password in {variable}"
+    text = COMPOSE_FILE.read_text()
+    for old in ("drr-owner-local", "drr-audit-local", "change-me-local-only"):
+        assert old not in text, f"the published value {old} is back"
+
+
+def test_every_secret_a_service_reads_is_mounted_and_made_by_the_set_up_code(
+    compose: dict[str, Any], docker_secrets: Path
+) -> None:
+    declared = compose.get("secrets") or {}
+    for name, service in compose["services"].items():
+        mentioned = set(re.findall(r"/run/secrets[/:](\w+)", yaml.safe_dump(service)))
+        assert mentioned <= secrets_of(service), (
+            f"{name} reads secrets it does not mount: {mentioned - secrets_of(service)}"
+        )
+        for secret in secrets_of(service):
+            source = declared[secret]["file"]
+            assert source == f"./var/secrets/compose/{secret}", f"{secret} is not made by deploy.local.secrets"
+            assert (docker_secrets / secret).is_file(), f"deploy.local.secrets compose does not make {secret}"
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_each_service_connects_as_its_own_principal_over_sasl_ssl(
+    services: dict[str, dict[str, Any]], name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = effective_settings(APP_SERVICES[name], env_of(services[name]), monkeypatch)
+    options = settings.kafka_access().client_options()
+    assert settings.kafka_username == name and name in SERVICE_PRINCIPALS
+    assert options["security_protocol"] == "SASL_SSL" and options["sasl_mechanism"] == MECHANISM
+    assert settings.kafka_password.get_secret_value() == LocalSecrets(GENERATED["folder"].parent).password(name)
+
+
+def test_the_topics_job_acts_as_the_admin(services: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = effective_settings(AdminSettings, env_of(services["topics"]), monkeypatch)
+    assert settings.kafka_username == ADMIN and settings.kafka_access().authenticated
+
+
+def test_kafka_authenticates_every_client_listener_and_authorises_by_acl(services: dict[str, dict[str, Any]]) -> None:
+    env = env_of(services["kafka"])
+    protocols = dict(item.split(":") for item in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    for listener in listeners(env["KAFKA_LISTENERS"]):
+        expected = "SASL_PLAINTEXT" if listener == env["KAFKA_CONTROLLER_LISTENER_NAMES"] else "SASL_SSL"
+        assert protocols[listener] == expected, listener
+    assert listeners(env["KAFKA_LISTENERS"])[env["KAFKA_CONTROLLER_LISTENER_NAMES"]][0] == "localhost"
+    assert env["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("authorizer.StandardAuthorizer")
+    assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert set(env["KAFKA_SUPER_USERS"].split(";")) == {f"User:{ADMIN}", "User:controller"}
+
+
+def test_the_storage_is_formatted_with_a_user_per_principal(services: dict[str, dict[str, Any]]) -> None:
+    script = (REPO / "deploy" / "kafka" / "compose-format.sh").read_text()
+    listed = re.search(r"for principal in ([\w ]+); do", script)
+    assert listed and tuple(listed[1].split()) == PRINCIPALS
+    job = services["kafka-format"]
+    assert {f"kafka_{p}_password" for p in PRINCIPALS} <= secrets_of(job)
+    assert services["kafka"]["depends_on"]["kafka-format"]["condition"] == "service_completed_successfully"
+    assert env_of(job)["CLUSTER_ID"] == env_of(services["kafka"])["CLUSTER_ID"]

@@ -120,8 +120,7 @@ def redriven_record(event_id: str, original: Original, by: str) -> AuditRecord:
 async def republish(kafka: KafkaOptions, original: Original, record: AuditRecord, signer: RecordSigner) -> None:
     """The same bytes under the same key, acknowledged by the broker; then the audit record (a failure in
     between is reported: running the command again is harmless)."""
-    options = dict(kafka)
-    producer = durable_producer(str(options.pop("bootstrap_servers")), **options)
+    producer = durable_producer(dict(kafka))
     await producer.start()
     try:
         await producer.send_and_wait(topics.EVENTS, original.value, key=original.case_id.encode())

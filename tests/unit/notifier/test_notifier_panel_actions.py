@@ -185,7 +185,7 @@ def links_renderer(clock: FakeClock) -> tuple[Renderer, bytes]:
     settings = NotifierSettings()
     templates = HERE / "email_templates"
     renderer = Renderer(templates, load_guidance(templates / "guidance.yaml"), action_link(settings, clock))
-    return renderer, settings.ack_secret.get_secret_value().encode()
+    return renderer, settings.ack_key()
 
 
 def test_each_owner_sees_a_signed_link_per_action_they_own_and_others_see_the_actions_without_links() -> None:
