@@ -2,7 +2,7 @@
 then started again; prints lost / duplicated / marked emails per service, and each failing run's details.
 
     .venv/bin/python bench/chaos.py [--runs 20] [--services router,notifier,audit,intake,mailsink,broker]
-        [--seed N] [--cases 20] [--triggers 200] [--rate 20] [--down 2.5]
+        [--seed N] [--cases 20] [--triggers 200] [--rate 20] [--down 2.5] [--settle 120]
 
 One stack per service (own ports shifted by DRR_E2E_PORT_OFFSET, temporary folder), fresh cases per run.
 Run n of a service uses seed + n, so `--seed S --runs 1` replays the first run printed as seed=S.
@@ -63,9 +63,13 @@ def main() -> None:
     parser.add_argument("--triggers", type=int, default=ChaosPlan.triggers)
     parser.add_argument("--rate", type=float, default=ChaosPlan.rate_per_s)
     parser.add_argument("--down", type=float, default=ChaosPlan.down_s)
+    parser.add_argument("--settle", type=float, default=ChaosPlan.settle_timeout_s, help="deadline for the mail")
     args = parser.parse_args()
     services = args.services.split(",")
-    plans = [ChaosPlan(s, args.seed, args.cases, args.triggers, args.rate, down_s=args.down) for s in services]
+    plans = [
+        ChaosPlan(s, args.seed, args.cases, args.triggers, args.rate, down_s=args.down, settle_timeout_s=args.settle)
+        for s in services
+    ]
     print(f"seed={args.seed} runs={args.runs} cases={args.cases} triggers={args.triggers} rate={args.rate}/s")
     started, results = time.monotonic(), {}
     for plan in plans:

@@ -64,7 +64,8 @@ class ChaosResult:
 
     @property
     def ok(self) -> bool:
-        return self.tally.ok and self.ledger_ok and not self.refused
+        complete = not any(self.completeness.values())  # every gauge served reads 0
+        return self.tally.ok and self.ledger_ok and not self.refused and complete
 
     def describe(self) -> str:
         t = self.tally
