@@ -23,8 +23,17 @@ from deploy.local.stack import Ports, Stack
 
 OFFSET = int(os.environ.get("DRR_E2E_PORT_OFFSET", "0"))
 PORTS = Ports(*(port + OFFSET for port in (39092, 39093, 38001, 38002, 38003, 38004, 38025)))
-ENV = {"DRR_LOG_LEVEL": "WARNING", "DRR_NOTIFIER_RETRY_MAX_DELAY_S": "1"}
-"""As the e2e stack: the notifier retries a refused SMTP connection every second, not every 30 s."""
+ENV = {
+    "DRR_LOG_LEVEL": "WARNING",
+    "DRR_NOTIFIER_RETRY_MAX_DELAY_S": "1",
+    "DRR_AUDIT_DECISION_DEADLINE_S": "10",
+    "DRR_AUDIT_DELIVERY_WINDOW_S": "20",
+    "DRR_AUDIT_COMPLETENESS_CHECK_S": "1",
+}
+"""As the e2e stack, the notifier retries a refused SMTP connection every second (not every 30 s); the
+audit service's completeness check (where it has one) alarms within seconds, so each run can read it."""
+COMPLETENESS_AFTER_S = 25.0
+"""The delivery window above, a check and a margin: when each run reads the completeness gauges."""
 
 
 def runs_of(service: str, plan: ChaosPlan, runs: int) -> list[ChaosResult]:
@@ -66,10 +75,8 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=ChaosPlan.settle_timeout_s, help="deadline for the mail")
     args = parser.parse_args()
     services = args.services.split(",")
-    plans = [
-        ChaosPlan(s, args.seed, args.cases, args.triggers, args.rate, down_s=args.down, settle_timeout_s=args.settle)
-        for s in services
-    ]
+    timing = {"down_s": args.down, "settle_timeout_s": args.settle, "completeness_after_s": COMPLETENESS_AFTER_S}
+    plans = [ChaosPlan(s, args.seed, args.cases, args.triggers, args.rate, **timing) for s in services]
     print(f"seed={args.seed} runs={args.runs} cases={args.cases} triggers={args.triggers} rate={args.rate}/s")
     started, results = time.monotonic(), {}
     for plan in plans:

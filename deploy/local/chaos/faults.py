@@ -21,4 +21,3 @@ def recover(stack: Stack, service: str) -> None:
         stack.start_broker()
     else:
         stack.start_service(service)
-

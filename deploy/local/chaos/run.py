@@ -36,6 +36,9 @@ class ChaosPlan:
     settle_timeout_s: float = 120.0
     quiet_s: float = 3.0
     """Once every owed email is there, how long no further copy may arrive (a late duplicate would)."""
+    completeness_after_s: float = 0.0
+    """Read the audit service's completeness gauges no sooner than this after the stream ended: past its
+    decision deadline and delivery window (plus a check), anything never decided or finished is an alarm."""
 
     def __post_init__(self) -> None:
         if self.service not in FAULTS:
@@ -87,6 +90,7 @@ def run_chaos(stack: Stack, plan: ChaosPlan, mailbox: Mailbox, workdir: Path) ->
     try:
         publisher.publish_all([e for case_id in case_ids for e in team_events(case_id)])
         outcomes, supervisor = _stream_with_a_kill(stack, plan, publisher, case_ids)
+        streamed = time.monotonic()
     finally:
         publisher.close()
     accepted = [event for event, future in outcomes if future.result()]
@@ -96,6 +100,7 @@ def run_chaos(stack: Stack, plan: ChaosPlan, mailbox: Mailbox, workdir: Path) ->
     _settle(mailbox, list(owed), plan)
     counted = tally(list(owed), {d: mailbox.copies(d) for d in owed})
     ledger = ledger_verifies(stack, workdir / f"export-{plan.service}-{plan.seed}")
+    time.sleep(max(0.0, streamed + plan.completeness_after_s - time.monotonic()))
     return ChaosResult(
         plan, plan.kill_at_s(), len(accepted), refused, publisher.retries, counted,
         tuple(owed[d] for d in counted.lost), ledger.ok, ledger.message, read_completeness(stack),
