@@ -13,7 +13,7 @@ from faust.web import Request, Response, View
 from pydantic import ValidationError
 
 from shared import topics
-from shared.faust_gaps import watch_skipped
+from shared.faust_consumer import StreamApp
 from shared.logs import logging_config
 from shared.metrics import exposition
 from shared.settings import ServiceSettings
@@ -27,14 +27,12 @@ class FaustSettings(ServiceSettings):
     port: int = 8002
     session_timeout_s: float = 10.0
     """Low enough that a restarted worker gets its partitions back in seconds, not a minute."""
-    skipped_check_s: float = 10.0
-    """How often to look for messages faust skipped after a restart (faust_gaps.py); 0 turns it off."""
 
 
-def make_app(app_id: str, settings: FaustSettings, **options: Any) -> faust.App:
+def make_app(app_id: str, settings: FaustSettings, **options: Any) -> StreamApp:
     """`options`: further faust settings for one service (e.g. producer batching), added to the common ones.
-    Every agent must acknowledge its messages in the order it took them, so faust_gaps.py may repair skips."""
-    app = faust.App(
+    The app's consumer never skips a message nor commits past one not handled (faust_consumer.py)."""
+    app = StreamApp(
         app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
@@ -53,8 +51,6 @@ def make_app(app_id: str, settings: FaustSettings, **options: Any) -> faust.App:
         **options,
     )
     _add_pages(app)
-    if settings.skipped_check_s > 0:
-        watch_skipped(app, settings.skipped_check_s)
     return app
 
 

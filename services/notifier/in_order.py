@@ -6,9 +6,9 @@ ledger's acknowledged writes) and on the SMTP server. Here up to `window` are un
 - one case at a time: a case's deliveries are handled in the order they came, so its ledger entries,
   holds and pending escalations are read and written by one handler at a time (a delivery seen twice
   shares its case, so the second finds the first's ledger entry);
-- acknowledged strictly in the order they came: the committed offset never passes a delivery still
-  under way, and faust-streaming never sees a gap among acknowledged offsets (with several actors it
-  can commit past one: upstream #606, `Consumer._new_offset`);
+- acknowledged strictly in the order they came, so the committed offset never passes a delivery still
+  under way (the app's consumer commits only offsets acknowledged one after the other from the committed
+  one, shared/faust_consumer.py; this keeps that true even under faust's stock consumer, upstream #606);
 - a handler that fails is never acknowledged, nor is anything after it; `on_failure` is told at once
   (the notifier stops its worker, so what was not committed is handled again after the restart).
 

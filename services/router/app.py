@@ -45,7 +45,7 @@ def build(settings: RouterSettings, policy: Policy | None = None, producer: Prod
                 continue
             outcome = handle(event, tables.state(event), policy)
             tables.store(event, outcome)
-            await publish(producer or app.producer, event, *_serialised(outcome))
+            await publish(producer or app.producer, event, *_serialised(outcome), app.output_failed)
             ROUTED.labels(event.event_type).inc()
 
     return app

@@ -85,8 +85,6 @@ def test_a_notifier_killed_mid_stream_loses_nothing_and_repeats_only_what_it_can
     eventually(lambda: len(messages(stack.maildir, case_id)) >= 10, 120, "the first emails")
     stack.stop_service("notifier", kill=True)
     stack.start_service("notifier")
-    # faust may skip part of the backlog on restart (shared/faust_gaps.py): the watchdog re-reads it
-    # after two of its checks, so allow for those on top of the backlog itself.
     all_arrived(stack, case_id, 120, timeout_s=180)
     time.sleep(2)
     mails = messages(stack.maildir, case_id)
