@@ -32,6 +32,11 @@ class AuditKind(StrEnum):
     EMAIL_SENDING = "email.sending"
     ALERT_ACKNOWLEDGED = "alert.acknowledged"
     EMAIL_HELD = "email.held"
+    COMPLETENESS_ALARM = "completeness.alarm"
+    """The audit service's own: an accepted event not decided, or a delivery not finished, in time."""
+    COMPLETENESS_RESOLVED = "completeness.resolved"
+    EVENT_REDRIVEN = "event.redriven"
+    """An operator republished an accepted event's original bytes to drr.events (`audit redrive`)."""
 
 
 class AuditRecord(BaseModel):

@@ -4,11 +4,13 @@ from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from services.audit.app import create_app
 from services.audit.checkpoints import Signer, checkpoint_now
+from services.audit.completeness.rules import Windows
+from services.audit.completeness.watch import CompletenessWatch
 from services.audit.consumer import GROUP_ID, AuditConsumer, kafka_consumer
 from services.audit.queries import KafkaQueryLog
 from services.audit.sqlite_store import SqliteLedger
@@ -32,6 +34,24 @@ class AuditSettings(ServiceSettings):
     group_id: str = GROUP_ID
     """The Kafka consumer group; a second ledger fed from the same topic (a replay) needs its own."""
     session_timeout_s: float = 10.0
+    decision_deadline_s: float = Field(60.0, gt=0)
+    """An accepted event with no decision (sharing.decided, team.updated, sharing_state.updated) this long
+    after the ledger saw it is an alarm."""
+    delivery_window_s: float = Field(3900.0, gt=0)
+    """A delivery with no final state this long after it was decided (or created) is an alarm. Keep it above
+    the notifier's DRR_NOTIFIER_RETRY_MAX_AGE_S (3600) + _RETRY_MAX_DELAY_S (30) + an SMTP exchange: the
+    notifier publishes a delivery's records only once it is delivered or given up on."""
+    group_hold_s: float = Field(600.0, ge=0)
+    """A held delivery also waits its hold: a grouped email at most the notifier's settle window (120 s) and a
+    sweep, a digest up to a day (and the sweep), a pause up to 30 days; the delivery window follows."""
+    digest_hold_s: float = Field(90_000.0, ge=0)
+    pause_hold_s: float = Field(2_595_600.0, ge=0)
+    completeness_check_s: float = Field(5.0, gt=0)
+    """How often to look for waits past their time (only once the consumer has read the whole topic)."""
+
+    def windows(self) -> Windows:
+        holds = {"group": self.group_hold_s, "digest": self.digest_hold_s, "paused": self.pause_hold_s}
+        return Windows(self.decision_deadline_s, self.delivery_window_s, holds)
 
 
 def open_ledger(settings: AuditSettings) -> SqlLedger:
@@ -50,6 +70,9 @@ def bootstrap(settings: AuditSettings) -> FastAPI:
     """The app over the configured ledger, consuming from settings.kafka_bootstrap."""
     ledger, key = open_ledger(settings), signer(settings)
     checkpoint_now(ledger, key, settings.origin)  # a checkpoint exists from the start, and the past is checked
+    query_log = KafkaQueryLog(settings.kafka_bootstrap)
+    watch = CompletenessWatch(ledger, query_log, settings.windows(), every_s=settings.completeness_check_s)
+    watch.refresh_gauges()  # /metrics tells the truth from the start, before the first check
     consumer = AuditConsumer(
         ledger,
         partial(kafka_consumer, settings.kafka_bootstrap, settings.group_id, settings.session_timeout_s),
@@ -57,6 +80,6 @@ def bootstrap(settings: AuditSettings) -> FastAPI:
         origin=settings.origin,
         every_leaves=settings.checkpoint_every_leaves,
         every_s=settings.checkpoint_every_s,
+        completeness=watch,
     )
-    query_log = KafkaQueryLog(settings.kafka_bootstrap)
     return create_app(ledger, query_log, key.verifier_key, consumer, query_log.running)

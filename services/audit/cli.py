@@ -5,14 +5,21 @@ audit export --out DIR           write the ledger and every checkpoint for drr-v
 audit key                        print the verifier key oversight bodies pin
 audit db-init --owner-url URL    PostgreSQL: create the role DRR_AUDIT_DATABASE_URL names, the schema,
                                  its append-only triggers, and grant that role INSERT and SELECT only
+                                 (and the completeness check's own table: UPDATE and DELETE too)
+audit completeness               print what the completeness check has alarmed on and is still missing
+audit redrive EVENT_ID --by NAME send an accepted event's original bytes through drr.events again
+                                 (audited as event.redriven; runs as the Kafka admin principal)
 """
 
 import argparse
 import sys
 from pathlib import Path
+from uuid import UUID
 
 from services.audit.bootstrap import AuditSettings, open_ledger, signer
+from services.audit.completeness.redrive import KafkaOptions, NotFound, redrive
 from services.audit.export import export
+from services.audit.store import SqlLedger
 from services.audit.tokens import issue
 
 
@@ -24,6 +31,11 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("export").add_argument("--out", required=True)
     commands.add_parser("key")
     commands.add_parser("db-init").add_argument("--owner-url", required=True, help="a URL of the database owner")
+    commands.add_parser("completeness")
+    again = commands.add_parser("redrive")
+    again.add_argument("event_id", type=_event_id)
+    again.add_argument("--by", required=True, type=_operator, help="the operator's name, recorded in the ledger")
+    again.add_argument("--timeout-s", type=float, default=60.0, help="how long to look for it on drr.events")
     return main
 
 
@@ -36,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "tokens":
             sys.stdout.write(issue(ledger, args.name) + "\n")
+        elif args.command == "completeness":
+            _completeness(ledger)
+        elif args.command == "redrive":
+            return _redrive(ledger, settings, args.event_id, args.by, args.timeout_s)
         elif args.command == "export":
             count = export(ledger, Path(args.out), signer(settings).verifier_key)
             sys.stdout.write(f"{count} entries exported to {args.out}\n")
@@ -43,6 +59,43 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(signer(settings).verifier_key + "\n")
     finally:
         ledger.close()
+    return 0
+
+
+def _event_id(text: str) -> str:
+    return str(UUID(text))  # ValueError: argparse says the event id is invalid
+
+
+def _operator(text: str) -> str:
+    name = text.strip()
+    if not 0 < len(name) <= 100 or not name.isprintable():
+        raise argparse.ArgumentTypeError("a printable name of 1 to 100 characters")
+    return name
+
+
+def kafka_options(settings: AuditSettings) -> KafkaOptions:
+    """How the operator's commands reach Kafka (the admin principal, once the broker asks for one)."""
+    return {"bootstrap_servers": settings.kafka_bootstrap}
+
+
+def _completeness(ledger: SqlLedger) -> None:
+    """One line per alarm still open (ids only), then the counts the gauges show."""
+    overdue = ledger.overdue()
+    for awaited in overdue:
+        missing = "undecided event" if awaited.recipient_id is None else "unfinished delivery"
+        to = "" if awaited.recipient_id is None else f" to {awaited.recipient_id}"
+        sys.stdout.write(f"{missing} {awaited.event_id}{to} case {awaited.case_id} due {awaited.due_at}\n")
+    undecided = sum(1 for a in overdue if a.recipient_id is None)
+    sys.stdout.write(f"{undecided} undecided events, {len(overdue) - undecided} unfinished deliveries\n")
+
+
+def _redrive(ledger: SqlLedger, settings: AuditSettings, event_id: str, by: str, timeout_s: float) -> int:
+    try:
+        original = redrive(kafka_options(settings), ledger.received(event_id), event_id, by, timeout_s)
+    except (NotFound, TimeoutError) as error:
+        sys.stderr.write(f"redrive: {error}\n")
+        return 1
+    sys.stdout.write(f"event {event_id} sent again from drr.events {original.partition}@{original.offset}\n")
     return 0
 
 

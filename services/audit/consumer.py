@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from services.audit.checkpoints import Signer, checkpoint_now, due
+from services.audit.completeness.watch import CompletenessWatch
 from services.audit.ingest import Batch, Message, prepare, write
 from services.audit.store import SqlLedger, StoredCheckpoint
 from shared import topics
@@ -72,6 +73,7 @@ class AuditConsumer:
         poll_ms: int = 200,
         max_records: int = 20_000,
         retry_s: float = 2.0,
+        completeness: CompletenessWatch | None = None,
     ) -> None:
         self._ledger, self._connect, self._signer, self._origin = ledger, connect, signer, origin
         self._every_leaves, self._every_s = every_leaves, every_s
@@ -80,6 +82,9 @@ class AuditConsumer:
         self.ready = False
         self._size: int | None = None
         self._latest: StoredCheckpoint | None = None
+        self._completeness = completeness
+        self._seen_until: datetime | None = None
+        """Every record on the topic before this time is stored (for the completeness check)."""
 
     def stop(self) -> None:
         self._stopping = True
@@ -92,11 +97,15 @@ class AuditConsumer:
         writing: asyncio.Task[Batch] | None = None
         try:
             while not self._stopping:
+                fetched_at = datetime.now(UTC)
                 messages = await self._fetch(consumer)
+                at_end = fetched_at if self._completeness and await _reached_end(consumer) else None
                 # Parsing this batch overlaps writing the previous one (SQLite and psycopg release the GIL).
                 batch = await asyncio.to_thread(prepare, messages)
                 await self._finish(consumer, writing)
-                writing = asyncio.create_task(self._write(batch)) if messages else None
+                writing = asyncio.create_task(self._write(batch, at_end)) if messages else None
+                if at_end and not messages:  # everything fetched before is written: finished just above
+                    self._seen_until = at_end
             await self._finish(consumer, writing)
         except Exception:
             log.exception("audit consumer failed")
@@ -106,8 +115,10 @@ class AuditConsumer:
             await consumer.stop()
             log.info("audit consumer stopped")
 
-    async def _write(self, batch: Batch) -> Batch:
-        self._size = (await asyncio.to_thread(write, self._ledger, batch)).size
+    async def _write(self, batch: Batch, at_end: datetime | None = None) -> Batch:
+        track = self._completeness.track if self._completeness else None
+        self._size = (await asyncio.to_thread(write, self._ledger, batch, track)).size
+        self._seen_until = at_end or self._seen_until
         return batch
 
     async def _finish(self, consumer: AIOKafkaConsumer, writing: "asyncio.Task[Batch] | None") -> None:
@@ -116,6 +127,8 @@ class AuditConsumer:
             batch = await writing
             await _commit(consumer, {TopicPartition(t, p): o for (t, p), o in batch.offsets.items()})
         await asyncio.to_thread(self._maybe_checkpoint)
+        if self._completeness is not None:
+            await self._completeness.check(self._seen_until)
 
     async def _start(self) -> AIOKafkaConsumer | None:
         """Keep trying until the broker answers, so start-up order does not matter."""
@@ -145,6 +158,20 @@ class AuditConsumer:
         if due(self._latest, self._size, every_leaves=self._every_leaves, every_s=self._every_s, now=now):
             self._latest = checkpoint_now(self._ledger, self._signer, self._origin, now)
             self._size = max(self._size, self._latest.size)
+
+
+async def _reached_end(consumer: AIOKafkaConsumer) -> bool:
+    """Whether the polls so far took everything the broker had (its high watermark, as of the last fetch)
+    on every assigned partition; False before the first fetch answered, so a backlog is never "seen"."""
+    assigned = consumer.assignment()
+    try:
+        for partition in assigned:
+            highwater = consumer.highwater(partition)
+            if highwater is None or await consumer.position(partition) < highwater:
+                return False
+    except IllegalStateError:  # revoked meanwhile
+        return False
+    return bool(assigned)
 
 
 async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:

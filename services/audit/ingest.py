@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from services.audit.leaves import Leaf, leaf_of
 from services.audit.metrics import APPENDED, DUPLICATES, LEDGER_SIZE, UNPARSEABLE
-from services.audit.tree_store import Appended, TreeStore
+from services.audit.tree_store import AlsoWrite, Appended, TreeStore
 from shared.audit_records import AuditRecord
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,9 @@ def prepare(messages: list[Message]) -> Batch:
     return Batch(leaves, {(m.topic, m.partition): m.offset + 1 for m in messages})
 
 
-def write(ledger: TreeStore, batch: Batch) -> Appended:
-    """Append a batch's leaves with the offsets after it, atomically."""
-    appended = ledger.append_sized(batch.leaves, batch.offsets)
+def write(ledger: TreeStore, batch: Batch, also: AlsoWrite | None = None) -> Appended:
+    """Append a batch's leaves with the offsets after it (and `also` what follows from them), atomically."""
+    appended = ledger.append_sized(batch.leaves, batch.offsets, also)
     APPENDED.inc(appended.new)
     DUPLICATES.inc(len(batch.leaves) - appended.new)
     LEDGER_SIZE.set(appended.size)

@@ -13,6 +13,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
+from services.audit.completeness import tables as completeness
 from services.audit.sql_base import named_to_pyformat
 from services.audit.store import SqlLedger
 
@@ -45,7 +46,11 @@ def schema(role: str) -> list[sql.SQL | sql.Composed]:
             sql.SQL(f"REVOKE ALL ON {table} FROM {{}}").format(who),
             sql.SQL(f"GRANT SELECT, INSERT ON {table} TO {{}}").format(who),
         ]  # fmt: skip
-    return [*statements, sql.SQL("CREATE INDEX IF NOT EXISTS leaves_by_case ON leaves (case_id, idx)")]
+    statements.append(sql.SQL("CREATE INDEX IF NOT EXISTS leaves_by_case ON leaves (case_id, idx)"))
+    # The completeness check's waiting list is operational: no triggers, and the role may change it.
+    statements += [sql.SQL(statement) for statement in completeness.DDL]
+    grant = f"GRANT SELECT, INSERT, UPDATE, DELETE ON {completeness.TABLE} TO {{}}"
+    return [*statements, sql.SQL(grant).format(who)]
 
 
 def create_schema(owner_url: str, role: str) -> None:

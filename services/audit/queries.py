@@ -4,6 +4,7 @@ Through Kafka rather than straight into the database, so that the ledger keeps o
 replaying the topic reproduces it exactly. Tests pass a fake that appends directly.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Protocol
 from uuid import uuid4
@@ -38,16 +39,19 @@ class KafkaQueryLog:
     def __init__(self, bootstrap: str) -> None:
         self._bootstrap = bootstrap
         self._producer: AIOKafkaProducer | None = None
+        self._starting = asyncio.Lock()
+        """Queries and the completeness check publish concurrently: one producer for both."""
 
     async def record(self, *, record: AuditRecord) -> None:
-        if self._producer is None:
-            producer = durable_producer(self._bootstrap)
-            try:
-                await producer.start()
-            except Exception:
-                await producer.stop()
-                raise
-            self._producer = producer
+        async with self._starting:
+            if self._producer is None:
+                producer = durable_producer(self._bootstrap)
+                try:
+                    await producer.start()
+                except Exception:
+                    await producer.stop()
+                    raise
+                self._producer = producer
         key = record.case_id.encode() if record.case_id else None
         await self._producer.send_and_wait(topics.AUDIT, record.model_dump_json().encode(), key=key)
 

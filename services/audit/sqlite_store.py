@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
+from services.audit.completeness import tables as completeness
 from services.audit.store import SqlLedger
 
 TABLES = {
@@ -44,6 +45,7 @@ def schema() -> str:
         "WHEN NEW.idx IS NOT (SELECT COALESCE(MAX(idx) + 1, 0) FROM leaves) "
         "BEGIN SELECT RAISE(ABORT, 'leaves only grow at the end'); END;"
     )
+    parts += [f"{statement};" for statement in completeness.DDL]  # operational: no append-only triggers
     return "\n".join(parts)
 
 

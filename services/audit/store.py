@@ -9,6 +9,7 @@ reads, checkpoints and tokens. A subclass supplies the schema, a connection and 
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from services.audit.completeness.tables import CompletenessTables
 from services.audit.leaves import EntryFilter, StoredLeaf
 from services.audit.tree_store import Offsets, TreeStore
 
@@ -27,7 +28,7 @@ class OutdatedSchema(RuntimeError):
     """The ledger was made by an older version (leaf hashes kept apart): replay the topic into a new one."""
 
 
-class SqlLedger(TreeStore):
+class SqlLedger(TreeStore, CompletenessTables):
     def check_schema(self) -> None:
         """Fail at start-up, not on the first event, when the tables lack what this version writes."""
         with self._connect() as db:
@@ -36,6 +37,11 @@ class SqlLedger(TreeStore):
             except Exception as error:
                 message = "the leaves table has no hash column: replay the audit topic into a new ledger"
                 raise OutdatedSchema(message) from error
+        with self._connect() as db:
+            try:
+                self._run(db, "SELECT ref FROM awaited WHERE ref IS NULL")
+            except Exception as error:
+                raise OutdatedSchema("no completeness table (awaited): run `audit db-init` again") from error
 
     def entries(
         self, where: EntryFilter, start: int = 0, limit: int = 100, below: int | None = None

@@ -6,7 +6,7 @@ Every table only grows: the databases' triggers refuse UPDATE, DELETE and TRUNCA
 """
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
@@ -17,6 +17,8 @@ from services.audit.sql_base import SqlBase
 Offsets = Mapping[tuple[str, int], int]
 """(topic, partition) -> the next offset to consume."""
 LEAF_COLUMNS = ("idx", "dedupe_key", *COLUMNS, "leaf", "hash")
+AlsoWrite = Callable[[Any, list[Leaf]], None]
+"""Given the write transaction's connection and the leaves not seen before."""
 
 
 class Appended(NamedTuple):
@@ -34,14 +36,19 @@ class TreeStore(SqlBase):
         """Add the leaves not seen before (by dedupe key), and record `offsets`, atomically; how many were new."""
         return self.append_sized(leaves, offsets).new
 
-    def append_sized(self, leaves: Sequence[Leaf], offsets: Offsets | None = None) -> Appended:
+    def append_sized(
+        self, leaves: Sequence[Leaf], offsets: Offsets | None = None, also: "AlsoWrite | None" = None
+    ) -> Appended:
         """append, also telling the tree's size after it (saves the consumer a query per batch).
 
         The batch's new tree nodes are computed in memory (reading at most log2(n) stored ones) and
-        inserted with one statement, as are the leaves, each with its hash."""
+        inserted with one statement, as are the leaves, each with its hash. `also` writes what follows
+        from the new leaves (the completeness check's waits) in the same transaction."""
         with self._write() as db:
             size = self._size(db)
             fresh = self._unseen(db, leaves)
+            if also is not None:
+                also(db, fresh)
             hashes = [merkle.leaf_hash(leaf.text.encode()) for leaf in fresh]
             nodes = merkle.new_nodes(size, hashes, lambda level, index: self._node(db, level, index))
             pairs = enumerate(zip(fresh, hashes, strict=True))
