@@ -153,6 +153,15 @@ class Stack:
         process = self._python(name, dict(SERVICES)[name])
         wait_until(self._readiness(name), timeout_s, name, process.alive)
 
+    def kill_broker(self) -> None:
+        """SIGKILL the broker, as a crash would: no clean shutdown, its data left as it was on disk."""
+        if self.kafka.process is not None:
+            self.kafka.process.kill()
+
+    def start_broker(self, timeout_s: float = 120) -> None:
+        """Start the broker again on its own data (KafkaNode.start formats storage only the first time)."""
+        self.kafka.start(timeout_s)
+
     def _python(self, name: str, module: str) -> Process:
         log = self.var_dir / "logs" / f"{name}.log"
         process = Process(name, [sys.executable, "-m", module], log, self.service_env(name), REPO).start()

@@ -5,8 +5,10 @@
         results = intake.publish_batch(events)     # one result per event, in order
 
 Each event gets its `event_id` before the first attempt, so a retry is recognised as a repeat (200 with
-the original receipt) instead of publishing twice. Retries: transport errors, 5xx and 429, with
-exponential backoff and full jitter, honouring Retry-After. Other 4xx are the sender's to fix: raised.
+the original receipt) instead of publishing twice. Retries: transport errors, 5xx, 429 and a 409
+`request_in_progress` (an identical request still holds the event id: after an intake crash mid-publish,
+until its claim goes stale), with exponential backoff and full jitter, honouring Retry-After. Other 4xx
+are the sender's to fix: raised.
 """
 
 import random
@@ -19,6 +21,8 @@ from typing import Any
 import httpx
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
+NOT_YET = frozenset({"request_in_progress"})
+"""409 reasons that mean "retry later", not "fix the request"."""
 BATCH_LIMIT = 500
 
 
@@ -66,7 +70,7 @@ class IntakeClient:
         status, body = None, {}
         for attempt in range(self._attempts):
             response = self._post("/v1/events", event)
-            if response is not None and response.status_code not in RETRYABLE:
+            if response is not None and not _retryable(response):
                 if response.status_code in (200, 202):
                     return dict(response.json())
                 raise PublishError(response.status_code, _json(response))
@@ -92,7 +96,7 @@ class IntakeClient:
                 for i, result in zip(pending, answered, strict=True):
                     final[i] = {**result, "index": offset + i}
                 pending = [i for i, r in zip(pending, answered, strict=True) if r["retryable"]]
-            elif response is not None and response.status_code not in RETRYABLE:
+            elif response is not None and not _retryable(response):
                 raise PublishError(response.status_code, _json(response))
             if not pending:
                 break
@@ -118,6 +122,11 @@ class IntakeClient:
 def with_event_id(event: dict[str, Any]) -> dict[str, Any]:
     """The event with an id of its own: chosen once, kept for every retry."""
     return event if event.get("event_id") else {**event, "event_id": str(uuid.uuid4())}
+
+
+def _retryable(response: httpx.Response) -> bool:
+    status = response.status_code
+    return status in RETRYABLE or (status == 409 and _json(response).get("error") in NOT_YET)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

@@ -53,6 +53,26 @@ def test_a_refusal_the_sender_must_fix_is_raised_at_once() -> None:
     assert refused.value.status == 403 and refused.value.body["error"] == "agency_mismatch" and len(sent) == 1
 
 
+def test_an_identical_request_still_in_progress_is_retried_not_raised() -> None:
+    """An intake killed mid-publish leaves the event id claimed until the claim goes stale: intake answers
+    409 request_in_progress with Retry-After, and an agency system must keep trying (chaos run, seed 157929)."""
+    handler, sent = scripted(
+        httpx.Response(409, json={"error": "request_in_progress"}, headers={"Retry-After": "1"}),
+        httpx.Response(202, json={"event_id": "x", "duplicate": False}),
+    )
+    sleeps: list[float] = []
+    with client(handler, sleeps) as intake:
+        assert intake.publish(trigger())["event_id"] == "x"
+    assert len(sent) == 2 and sleeps == [1]
+
+
+def test_a_conflicting_reuse_of_an_event_id_is_raised_at_once() -> None:
+    handler, sent = scripted(httpx.Response(409, json={"error": "idempotency_conflict", "errors": []}))
+    with client(handler, []) as intake, pytest.raises(PublishError) as refused:
+        intake.publish(trigger())
+    assert refused.value.body["error"] == "idempotency_conflict" and len(sent) == 1
+
+
 def test_giving_up_after_the_last_attempt() -> None:
     handler, sent = scripted(*[httpx.Response(503, json={"error": "broker_unavailable"})] * 6)
     sleeps: list[float] = []
