@@ -57,7 +57,7 @@ def refused(answer: httpx.Response, status: int, reason: str) -> None:
 def assert_only_accepted_reached_kafka_and_refusals_are_audited(
     stack: Stack, case_id: str, accepted: int, reasons: list[str]
 ) -> None:
-    keys = asyncio.run(keys_in_topic(stack.kafka.bootstrap, topics.EVENTS))
+    keys = asyncio.run(keys_in_topic(stack.kafka.client_options(), topics.EVENTS))
     assert keys.count(case_id.encode()) == accepted
     headers = {"Authorization": f"Bearer {stack.oversight_token}"}
 
