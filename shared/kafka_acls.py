@@ -57,7 +57,8 @@ WRITES: dict[str, frozenset[str]] = {
     INTAKE: frozenset({topics.EVENTS, topics.AUDIT}),
     ROUTER: ROUTER_OWN | {topics.DELIVERIES, topics.AUDIT, topics.DEAD_LETTERS},
     NOTIFIER: NOTIFIER_OWN | {topics.AUDIT, topics.DEAD_LETTERS},
-    AUDIT: frozenset({topics.AUDIT}),  # each oversight query is itself recorded (services/audit/queries.py)
+    # each oversight query is itself recorded (services/audit/queries.py); refused records are dead-lettered
+    AUDIT: frozenset({topics.AUDIT, topics.DEAD_LETTERS}),
 }
 GROUPS: dict[str, tuple[str, bool]] = {
     ROUTER: (topics.ROUTER_APP_ID, False),

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from deploy.local.demo_case import CASE_MANAGER
+from deploy.local.demo_case import CASE_MANAGER, opening
 from deploy.local.mail import messages
 from deploy.local.stack import Stack
 from tests.e2e.dead_letters import as_json, dead_letters
@@ -27,12 +27,13 @@ def a_case_with_joerg(stack: Stack, observations: int) -> str:
     case_id = f"E2E-IDN-{uuid.uuid4().hex[:8]}"
     posted = stack.post_events(
         [
+            opening(case_id),
             event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
             event(case_id, "team.member_joined", {"practitioner": JOERG, "role": "social_care"}),
             *[event(case_id, "trigger.reported", {**SEEN, "description": f"Seen {i}"}) for i in range(observations)],
         ]
     )
-    assert [p.status_code for p in posted] == [202] * (2 + observations), [p.text for p in posted]
+    assert [p.status_code for p in posted] == [202] * (3 + observations), [p.text for p in posted]
     return case_id
 
 
