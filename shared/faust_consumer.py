@@ -57,6 +57,11 @@ class HeadCheckedConsumer(driver.Consumer):
         if fresh:  # never committed (faust keeps 0 as None too): the stream starts at the log's start
             self._committed_offset.update(await self.earliest_offsets(*fresh))
         self._heads = {tp: Head(self._committed_offset.get(tp) or 0) for tp in streams}
+        # Messages fetched while the heads were not set yet were dropped, and the fetcher has moved past
+        # them: with no later message to reveal the gap (a stream that has gone quiet), they would wait for
+        # the next event on that partition. Seek each partition to its head, so they are fetched again now.
+        for tp, head in self._heads.items():
+            await super().seek(tp, head.next)
 
     async def seek(self, partition: TP, offset: int) -> None:
         await super().seek(partition, offset)
