@@ -47,6 +47,7 @@ class HeadCheckedConsumer(driver.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._heads = {}
+        self._pending_seeks: dict[TP, int] = {}
         self._failed_outputs: list[BaseException] = []
 
     # -- where each stream partition starts, after every assignment and seek
@@ -59,9 +60,9 @@ class HeadCheckedConsumer(driver.Consumer):
         self._heads = {tp: Head(self._committed_offset.get(tp) or 0) for tp in streams}
         # Messages fetched while the heads were not set yet were dropped, and the fetcher has moved past
         # them: with no later message to reveal the gap (a stream that has gone quiet), they would wait for
-        # the next event on that partition. Seek each partition to its head, so they are fetched again now.
-        for tp, head in self._heads.items():
-            await super().seek(tp, head.next)
+        # the next event on that partition. Each partition is sought to its head before the next fetch
+        # (not now: a seek while the consumer thread is in fetched_records breaks aiokafka's fetcher).
+        self._pending_seeks = {tp: head.next for tp, head in self._heads.items()}
 
     async def seek(self, partition: TP, offset: int) -> None:
         await super().seek(partition, offset)
@@ -127,6 +128,10 @@ class HeadCheckedConsumer(driver.Consumer):
             self.diag.unset_flag(CONSUMER_FETCHING)
 
     async def _take_batch(self) -> None:  # pragma: no cover
+        pending, self._pending_seeks = self._pending_seeks, {}
+        for tp, offset in pending.items():
+            if tp in self._heads and self._heads[tp].next == offset:  # not moved on since
+                await super().seek(tp, offset)
         since_yield = 0
         async for tp, message in self.getmany(timeout=1.0):
             since_yield += 1
