@@ -91,3 +91,14 @@ async def create_topics(options: dict[str, object], replication: int = 1) -> lis
 
 def _configs(name: str) -> dict[str, str]:
     return {"cleanup.policy": "compact"} if name in topics.COMPACTED else {}
+
+
+async def started_producer(options: dict[str, object]) -> AIOKafkaProducer:
+    """A durable producer, started; stopped again (its connections closed) if starting fails."""
+    producer = durable_producer(options)
+    try:
+        await producer.start()
+    except BaseException:
+        await producer.stop()
+        raise
+    return producer

@@ -3,7 +3,6 @@
 The private key lives in a file (PEM, PKCS#8), generated with mode 0600 on first start when missing.
 """
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from drr_verify.proofs import verify_consistency
 from services.audit import merkle
 from services.audit.leaves import timestamp
 from services.audit.store import SqlLedger, StoredCheckpoint
+from shared.record_signing import write_signing_key
 
 
 class InconsistentLedger(RuntimeError):
@@ -28,14 +28,7 @@ class Signer:
 
     @classmethod
     def from_file(cls, path: Path, name: str) -> "Signer":
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pem = Ed25519PrivateKey.generate().private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as out:
-                out.write(pem)
+        write_signing_key(path)  # made once (mode 0600) when missing, like every service's record key
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError(f"{path} does not hold an Ed25519 private key")

@@ -15,7 +15,7 @@ from aiokafka.errors import KafkaError
 
 from services.audit.admission import Refusal
 from shared import topics
-from shared.kafka import durable_producer
+from shared.kafka import started_producer
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,7 @@ class KafkaDeadLetters:
 
     async def _send_all(self, refusals: Sequence[Refusal]) -> None:
         if self._producer is None:
-            producer = durable_producer(self._options)
-            try:
-                await producer.start()
-            except BaseException:
-                await producer.stop()
-                raise
-            self._producer = producer
+            self._producer = await started_producer(self._options)
         sent = []
         for refusal in refusals:
             key, value, headers = dead_letter(refusal)

@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord
-from shared.kafka import durable_producer
+from shared.kafka import started_producer
 from shared.record_signing import RecordSigner
 
 SERVICE = "audit"
@@ -47,13 +47,7 @@ class KafkaQueryLog:
     async def record(self, *, record: AuditRecord) -> None:
         async with self._starting:
             if self._producer is None:
-                producer = durable_producer(self._options)
-                try:
-                    await producer.start()
-                except Exception:
-                    await producer.stop()
-                    raise
-                self._producer = producer
+                self._producer = await started_producer(self._options)
         key = record.case_id.encode() if record.case_id else None
         signed = self._signer.signed(record)
         await self._producer.send_and_wait(topics.AUDIT, signed.value, key=key, headers=signed.headers)
