@@ -20,7 +20,7 @@ from uuid import UUID
 
 import httpx
 
-from deploy.local.demo_case import CASE_MANAGER, MEMBERS, envelope
+from deploy.local.demo_case import CASE_MANAGER, MEMBERS, envelope, opening
 from deploy.local.mail import messages
 from deploy.local.stack import Stack
 from shared.deliveries import delivery_id_for
@@ -41,7 +41,7 @@ class Stream:
 def team_events(case_id: str) -> list[dict[str, Any]]:
     members = [("probation", MEMBERS["probation"]), ("police", MEMBERS["police"])]
     joined = [envelope(case_id, "team.member_joined", {"practitioner": p, "role": r}) for r, p in members]
-    return [envelope(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}), *joined]
+    return [opening(case_id), envelope(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}), *joined]
 
 
 def trigger(case_id: str, n: int) -> dict[str, Any]:

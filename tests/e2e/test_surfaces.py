@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from deploy.local.demo_case import CASE_MANAGER
+from deploy.local.demo_case import CASE_MANAGER, opening
 from deploy.local.mail import messages
 from deploy.local.stack import Stack
 from tests.e2e.test_case_history import eventually
@@ -23,6 +23,7 @@ def test_faust_views_are_not_served(stack: Stack, service: str) -> None:
     seen = {"trigger_type": "other", "severity": "high", "observed_at": "2026-11-25T09:00:00+00:00"}
     posted = stack.post_events(
         [
+            opening(case_id),
             event(case_id, "case_manager.assigned", {"practitioner": CASE_MANAGER}),
             event(case_id, "trigger.reported", {**seen, "description": "Seen at the station."}),
         ]
