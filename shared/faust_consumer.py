@@ -20,10 +20,12 @@ acknowledgements keep faust's own rule.
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 import faust
+from aiokafka.errors import IllegalStateError
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as driver
 from faust.types import TP, Message
@@ -38,6 +40,8 @@ from shared.stream_heads import Head, Verdict, handled_up_to
 log = logging.getLogger(__name__)
 REWINDS = Counter("drr_stream_rewinds", "Stream partitions sought back to messages their stream skipped", ["topic"])
 YIELD_EVERY = 100
+GAP_CHECK_EVERY_S = 1.0
+"""How often, at most, each stream partition's fetch position is compared with its head (`_close_gaps`)."""
 """Messages handed over between two turns of the event loop (as faust does: health checks stay answered)."""
 
 
@@ -47,8 +51,8 @@ class HeadCheckedConsumer(driver.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._heads = {}
-        self._pending_seeks: dict[TP, int] = {}
         self._failed_outputs: list[BaseException] = []
+        self._gaps_checked_at = 0.0
 
     # -- where each stream partition starts, after every assignment and seek
     async def perform_seek(self) -> None:
@@ -58,11 +62,7 @@ class HeadCheckedConsumer(driver.Consumer):
         if fresh:  # never committed (faust keeps 0 as None too): the stream starts at the log's start
             self._committed_offset.update(await self.earliest_offsets(*fresh))
         self._heads = {tp: Head(self._committed_offset.get(tp) or 0) for tp in streams}
-        # Messages fetched while the heads were not set yet were dropped, and the fetcher has moved past
-        # them: with no later message to reveal the gap (a stream that has gone quiet), they would wait for
-        # the next event on that partition. Each partition is sought to its head before the next fetch
-        # (not now: a seek while the consumer thread is in fetched_records breaks aiokafka's fetcher).
-        self._pending_seeks = {tp: head.next for tp, head in self._heads.items()}
+        self._gaps_checked_at = 0.0  # messages fetched before the heads were set were dropped: check now
 
     async def seek(self, partition: TP, offset: int) -> None:
         await super().seek(partition, offset)
@@ -128,10 +128,6 @@ class HeadCheckedConsumer(driver.Consumer):
             self.diag.unset_flag(CONSUMER_FETCHING)
 
     async def _take_batch(self) -> None:  # pragma: no cover
-        pending, self._pending_seeks = self._pending_seeks, {}
-        for tp, offset in pending.items():
-            if tp in self._heads and self._heads[tp].next == offset:  # not moved on since
-                await super().seek(tp, offset)
         since_yield = 0
         async for tp, message in self.getmany(timeout=1.0):
             since_yield += 1
@@ -140,6 +136,31 @@ class HeadCheckedConsumer(driver.Consumer):
                 since_yield = 0
             if await self._admit(tp, message):
                 await self._give(tp, message)
+        if time.monotonic() - self._gaps_checked_at >= GAP_CHECK_EVERY_S:
+            await self._close_gaps()
+            self._gaps_checked_at = time.monotonic()
+
+    async def _close_gaps(self) -> None:  # pragma: no cover
+        """Between two batches every message the fetcher returned was admitted or dropped, so a stream
+        partition's position (the next offset the fetcher returns) must be its head. A position past the
+        head means messages fetched and never given: faust's getmany stops a batch midway when the flow
+        is suspended or the generation changes, drops a partition that is not active, the heads were not
+        set yet, or faust emptied the buffers they sat in. Seek back now, rather than wait for the next
+        message on the partition to show the gap: on a partition gone quiet there is none."""
+        for tp, head in list(self._heads.items()):
+            if head.stale:
+                head.rewind(handled_up_to(self._committed_offset.get(tp) or 0, self._acked[tp]))
+            try:
+                position = await asyncio.wait_for(self.position(tp), GAP_CHECK_EVERY_S)
+            except (TimeoutError, IllegalStateError):
+                continue  # no valid position (being assigned or revoked): the next check sees it
+            if position is not None and position > head.next and self._heads.get(tp) is head:
+                log.warning("re-reading messages fetched and not given",
+                            extra={"topic": tp.topic, "partition": tp.partition, "offset": head.next,
+                                   "position": position})  # fmt: skip
+                REWINDS.labels(tp.topic).inc()
+                head.rewinding = True
+                await super().seek(tp, head.next)
 
     async def _admit(self, tp: TP, message: Message) -> bool:
         if not self.app.topics.acks_enabled_for(message.topic):

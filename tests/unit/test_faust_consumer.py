@@ -121,6 +121,52 @@ async def test_emptied_buffers_are_read_again_from_the_first_unacknowledged_mess
     assert await consumer._admit(P0, message(38))
 
 
+def at_position(consumer: HeadCheckedConsumer, monkeypatch: pytest.MonkeyPatch, offset: int) -> list[tuple[TP, int]]:
+    """The fetcher's position for P0 is `offset`; returns the seeks made."""
+    sought: list[tuple[TP, int]] = []
+
+    async def position(tp: TP) -> int:
+        return offset
+
+    monkeypatch.setattr(consumer, "position", position)
+    monkeypatch.setattr(consumer._thread, "seek", lambda tp, to: sought.append((tp, to)))
+    return sought
+
+
+async def test_messages_fetched_and_never_given_are_read_again_with_no_later_message_to_show_the_gap(
+    app: StreamApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """27..40 were fetched before the heads were set (or faust cut the batch short) and the partition then
+    went quiet: the check between batches seeks back, and 27 on is given again."""
+    consumer = await acking(app)
+    sought = at_position(consumer, monkeypatch, 41)
+    await consumer._close_gaps()
+    assert sought == [(P0, 27)]
+    assert not await consumer._admit(P0, message(41))  # still on its way back
+    assert [o for o in range(27, 30) if await consumer._admit(P0, message(o))] == [27, 28, 29]
+
+
+async def test_emptied_buffers_on_a_quiet_partition_are_read_again_from_the_first_unacknowledged(
+    app: StreamApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consumer = await acking(app)
+    sought = at_position(consumer, monkeypatch, 41)
+    assert all([await consumer._admit(P0, message(o)) for o in range(27, 41)])
+    ack(consumer, range(27, 38))
+    app.flow_control.resume()  # faust empties the stream buffers: 38..40 are gone, and no 41 comes
+    await consumer._close_gaps()
+    assert sought == [(P0, 38)]
+    assert await consumer._admit(P0, message(38))
+
+
+async def test_a_partition_at_its_head_is_left_alone(app: StreamApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    consumer = await acking(app)
+    sought = at_position(consumer, monkeypatch, 31)
+    assert all([await consumer._admit(P0, message(o)) for o in range(27, 31)])
+    await consumer._close_gaps()
+    assert sought == []
+
+
 async def test_after_an_output_failed_no_offset_is_committed_and_the_worker_stops(
     app: StreamApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
