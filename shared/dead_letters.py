@@ -4,8 +4,9 @@ two services read one topic, `consumer`; then the stream goes on.
 
 A *data error* is what a message the code cannot use raises, at parsing or deeper in its handler: a
 pydantic ValidationError or bad JSON (ValueErrors), a missing field (KeyError), a wrong shape (TypeError,
-AttributeError). The same message fails the same way every time, so it is dead-lettered, never retried
-(a crash would only bring it back). Anything else (the broker, a cancellation) propagates as before.
+AttributeError), a value out of range (OverflowError). The same message fails the same way every time, so
+it is dead-lettered, never retried (a crash would only bring it back). Anything else (the broker, a
+cancellation) propagates as before.
 """
 
 import json
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from shared.failures import where
 
 T = TypeVar("T")
-DATA_ERRORS = (ValueError, LookupError, TypeError, AttributeError)
+DATA_ERRORS = (ValueError, LookupError, TypeError, AttributeError, ArithmeticError)
 DEAD_LETTERED = Counter(
     "drr_messages_dead_lettered", "Messages a consumer could not use, sent to drr.dead-letters", ["source"]
 )

@@ -7,8 +7,9 @@ sharing rules withheld cannot reach an email by mistake.
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr
+from pydantic import BaseModel, ConfigDict, EmailStr
 
+from shared.bounds import Moment
 from shared.roles import Agency, Role
 
 
@@ -29,7 +30,7 @@ class Delivery(BaseModel):
     event_id: UUID
     event_type: str
     case_id: str
-    occurred_at: AwareDatetime
+    occurred_at: Moment
     correlation_id: str | None = None
     person: dict[str, Any]
     recipient: Recipient

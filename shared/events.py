@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal, Union
 from uuid import UUID, uuid4
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,6 +18,7 @@ from pydantic import (
     field_validator,
 )
 
+from shared.bounds import Moment, Version
 from shared.payloads import PAYLOADS, Payload
 from shared.roles import Agency
 
@@ -50,8 +50,8 @@ class Envelope(BaseModel):
 
     event_id: UUID = Field(default_factory=uuid4)
     event_type: str
-    version: int = Field(default=1, ge=1)
-    occurred_at: AwareDatetime
+    version: Version = 1
+    occurred_at: Moment
     source: Source
     case_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")
     person: Person

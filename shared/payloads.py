@@ -1,12 +1,13 @@
 """Payload models, one per event type; every field names its sensitivity class (see sensitivity.py)."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from pydantic_core import PydanticCustomError
 
+from shared.bounds import Day, Moment, Version
 from shared.roles import Agency, Role
 from shared.sensitivity import Sensitivity, classed
 
@@ -68,7 +69,7 @@ class TeamMemberLeft(Payload):
 
 
 class ReleaseScheduled(Payload):
-    release_date: date = classed(OPERATIONAL)
+    release_date: Day = classed(OPERATIONAL)
     establishment: str = classed(OPERATIONAL, min_length=1)
     licence_conditions: list[str] = classed(OPERATIONAL, default_factory=list)
     treatment_in_custody: str | None = classed(CLINICAL, default=None)
@@ -77,20 +78,20 @@ class ReleaseScheduled(Payload):
 
 
 class ReleaseRescheduled(Payload):
-    release_date: date = classed(OPERATIONAL)
-    previous_release_date: date | None = classed(OPERATIONAL, default=None)
+    release_date: Day = classed(OPERATIONAL)
+    previous_release_date: Day | None = classed(OPERATIONAL, default=None)
     reason: str | None = classed(OPERATIONAL, default=None)
 
 
 class ReleaseCancelled(Payload):
-    previous_release_date: date | None = classed(OPERATIONAL, default=None)
+    previous_release_date: Day | None = classed(OPERATIONAL, default=None)
     reason: str | None = classed(OPERATIONAL, default=None)
 
 
 class TriggerReported(Payload):
     trigger_type: TriggerType = classed(OPERATIONAL)
     severity: Severity = classed(OPERATIONAL)
-    observed_at: AwareDatetime = classed(OPERATIONAL)
+    observed_at: Moment = classed(OPERATIONAL)
     description: str = classed(RISK, min_length=1)
     clinical_notes: str | None = classed(CLINICAL, default=None)
 
@@ -99,7 +100,7 @@ class AppointmentMissed(Payload):
     appointment_id: str = classed(OPERATIONAL, min_length=1)
     appointment_type: str = classed(OPERATIONAL, min_length=1)
     agency: Agency = classed(OPERATIONAL)
-    scheduled_at: AwareDatetime = classed(OPERATIONAL)
+    scheduled_at: Moment = classed(OPERATIONAL)
     reason: str | None = classed(OPERATIONAL, default=None)
 
 
@@ -107,7 +108,7 @@ class AppointmentAttended(Payload):
     appointment_id: str = classed(OPERATIONAL, min_length=1)
     appointment_type: str = classed(OPERATIONAL, min_length=1)
     agency: Agency = classed(OPERATIONAL)
-    attended_at: AwareDatetime = classed(OPERATIONAL)
+    attended_at: Moment = classed(OPERATIONAL)
 
 
 class RiskLevel(StrEnum):
@@ -124,7 +125,7 @@ class RiskAssessmentUpdated(Payload):
     summary: str = classed(RISK, min_length=1)
     clinical_detail: str | None = classed(CLINICAL, default=None)
     intelligence_detail: str | None = classed(INTELLIGENCE, default=None)
-    next_review_date: date | None = classed(OPERATIONAL, default=None)
+    next_review_date: Day | None = classed(OPERATIONAL, default=None)
 
 
 class Strategy(BaseModel):
@@ -160,7 +161,7 @@ class CaseTransferred(Payload):
 
 class CaseClosed(Payload):
     reason: str = classed(OPERATIONAL, min_length=1)
-    closed_on: date = classed(OPERATIONAL)
+    closed_on: Day = classed(OPERATIONAL)
 
 
 class PanelAction(BaseModel):
@@ -168,15 +169,15 @@ class PanelAction(BaseModel):
 
     owner_role: Role
     description: str = Field(min_length=1)
-    due_date: date
+    due_date: Day
 
 
 class PanelDecision(Payload):
-    panel_date: date = classed(OPERATIONAL)
+    panel_date: Day = classed(OPERATIONAL)
     decision: str = classed(OPERATIONAL, min_length=1)
     rationale: str = classed(RISK, min_length=1)
     actions: list[PanelAction] = classed(OPERATIONAL, default_factory=list)
-    next_review_date: date | None = classed(OPERATIONAL, default=None)
+    next_review_date: Day | None = classed(OPERATIONAL, default=None)
 
 
 class Consent(StrEnum):
@@ -191,7 +192,7 @@ class SharingAgreementUpdated(Payload):
     """An information-sharing agreement as now in force for this case (replaces any earlier version)."""
 
     agreement_id: str = classed(OPERATIONAL, min_length=1, max_length=100)
-    version: int = classed(OPERATIONAL, ge=1)
+    version: Version = classed(OPERATIONAL)
     parties: list[Agency] = classed(OPERATIONAL, min_length=1)
     roles: list[Role] = classed(OPERATIONAL, default_factory=list)
     """Roles it lets receive information; empty means every role of the parties' agencies."""
@@ -199,8 +200,8 @@ class SharingAgreementUpdated(Payload):
     legal_basis: str = classed(OPERATIONAL, min_length=1)
     sensitivity_classes: list[Sensitivity] = classed(OPERATIONAL, default_factory=list)
     fields: list[str] = classed(OPERATIONAL, default_factory=list)
-    valid_from: date = classed(OPERATIONAL)
-    valid_to: date | None = classed(OPERATIONAL, default=None)
+    valid_from: Day = classed(OPERATIONAL)
+    valid_to: Day | None = classed(OPERATIONAL, default=None)
     consent: Consent = classed(OPERATIONAL, default=Consent.NOT_REQUIRED)
 
 
@@ -240,7 +241,7 @@ class AlertsPaused(Payload):
 
     owner: Practitioner = classed(IDENTITY)
     reason: str = classed(OPERATIONAL, min_length=1, max_length=500)
-    expires_at: AwareDatetime = classed(OPERATIONAL)
+    expires_at: Moment = classed(OPERATIONAL)
     pause_id: str | None = classed(OPERATIONAL, default=None, min_length=1, max_length=100)
     """The publisher's own id for the pause; the event id stands in when it is not given."""
 

@@ -53,7 +53,7 @@ def _decode(body: bytes, max_bytes: int) -> Any:
         return Rejection(413, "body_too_large", errors=[{"field": "", "message": f"at most {max_bytes} bytes"}])
     try:
         return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # bad UTF-8 or JSON, or an integer of more than 4,300 digits
         return Rejection(422, "malformed_json", errors=[{"field": "", "message": "body is not valid JSON"}])
 
 

@@ -68,8 +68,14 @@ def topic_sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, An
 
 @pytest.mark.parametrize(
     "bad",
-    [b"not json", b"[]", json.dumps({**case_history("C-BAD")[0], "event_type": "no.such"}).encode()],
-    ids=["not-json", "wrong-shape", "unknown-type"],
+    [
+        b"not json",
+        b"[]",
+        json.dumps({**case_history("C-BAD")[0], "event_type": "no.such"}).encode(),
+        json.dumps({**case_history("C-BAD")[0], "occurred_at": "0001-01-01T00:00:00+14:00"}).encode(),
+        json.dumps({**case_history("C-BAD")[0], "version": 2**63}).encode(),
+    ],
+    ids=["not-json", "wrong-shape", "unknown-type", "time-out-of-range", "version-out-of-range"],
 )
 async def test_the_router_dead_letters_a_bad_event_and_routes_the_next(
     bad: bytes, topic_sends: list[tuple[str, dict[str, Any]]]

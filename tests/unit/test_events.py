@@ -148,3 +148,28 @@ def test_a_pause_of_exactly_the_maximum_is_accepted_and_owner_reason_and_expiry_
         del raw["payload"][name]  # type: ignore[attr-defined]
         with pytest.raises(ValidationError):
             parse_event(raw)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("occurred_at", "0001-01-01T00:00:00+14:00"),  # its UTC time is before year 1: astimezone overflowed
+        ("occurred_at", "9999-12-31T23:59:59-14:00"),
+        ("occurred_at", "1899-12-31T23:59:59+00:00"),
+        ("version", 2**31),
+        ("version", 0),
+    ],
+)
+def test_numbers_and_moments_out_of_range_are_validation_errors_not_overflows(field: str, value: object) -> None:
+    with pytest.raises(ValidationError) as error:
+        parse_event(trigger(**{field: value}))
+    assert [e["loc"][-1] for e in error.value.errors()] == [field]
+
+
+def test_the_bounds_themselves_are_accepted_and_payload_dates_are_bounded_too() -> None:
+    event = parse_event(trigger(version=2**31 - 1, occurred_at="2200-12-31T23:59:59-14:00"))
+    assert event.version == 2**31 - 1 and event.occurred_at.year == 2201  # the bound is on the year as sent
+    panel = next(e for e in case_history("C-1") if e["event_type"] == "panel.decision")
+    action = {**panel["payload"]["actions"][0], "due_date": "0001-01-01"}
+    with pytest.raises(ValidationError, match="year_out_of_range|year must be"):
+        parse_event({**panel, "payload": {**panel["payload"], "actions": [action]}})

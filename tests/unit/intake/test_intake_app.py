@@ -46,6 +46,34 @@ async def test_malformed_json_is_a_422(client: httpx.AsyncClient, publisher: Fak
     assert publisher.events == []
 
 
+async def test_numbers_and_times_out_of_range_are_a_422_naming_the_field(
+    client: httpx.AsyncClient, publisher: FakePublisher
+) -> None:
+    payload = {**trigger()["payload"], "observed_at": "9999-12-31T23:59:59-14:00"}
+    bad = {**trigger(), "version": 2**31, "occurred_at": "0001-01-01T00:00:00+14:00", "payload": payload}
+    answer = await client.post("/v1/events", json=bad)
+    assert answer.status_code == 422 and answer.json()["error"] == "invalid_event"
+    types = {e["field"]: e["type"] for e in answer.json()["errors"]}
+    assert types == {
+        "version": "less_than_equal",
+        "occurred_at": "year_out_of_range",
+        "payload.observed_at": "year_out_of_range",
+    }
+    assert publisher.events == []
+
+
+async def test_an_integer_too_long_to_parse_is_malformed_json_not_a_server_error(
+    client: httpx.AsyncClient, publisher: FakePublisher
+) -> None:
+    """Python refuses to parse an integer of over 4,300 digits with a ValueError of its own."""
+    body = json.dumps({"events": [trigger()]}).replace(
+        '"occurred_at"', '"version": ' + "9" * 5000 + ', "occurred_at"', 1
+    )
+    answer = await client.post("/v1/events:batch", content=body)
+    assert answer.status_code == 422 and answer.json()["error"] == "malformed_json"
+    assert publisher.events == []
+
+
 async def test_an_oversized_body_is_a_413(client: httpx.AsyncClient, publisher: FakePublisher) -> None:
     event = {**trigger(), "payload": {**trigger()["payload"], "description": "x" * 5000}}
     answer = await client.post("/v1/events", content=json.dumps(event))
