@@ -1,7 +1,8 @@
 """`make run`: the whole system on this machine, until Ctrl-C.
 
 Starts Kafka (KRaft) and creates the topics, then the mail sink and the four services; waits until
-each is healthy, posts the demo case history once (DRR_DEMO=0 skips it), prints where to look, and on
+each is healthy, posts the demo case history once (DRR_DEMO=0 skips it), prints where to look, restarts
+a service that crashes, with backoff (deploy/local/supervisor.py; DRR_SUPERVISE=0 leaves it down), and on
 Ctrl-C stops everything by PID, with a SIGKILL fallback.
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from deploy.local.demo import run_demo
 from deploy.local.stack import Stack
+from deploy.local.supervisor import Supervisor
 from shared.kafka_acls import ADMIN
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -24,7 +26,10 @@ def main() -> None:
     stack = Stack(Path(os.environ.get("DRR_VAR_DIR", "var")).resolve())
     print("starting Kafka, the mail sink and the services ...", flush=True)
     stack.start()
+    supervisor = Supervisor(stack.processes, say=lambda line: print(line, flush=True))
     try:
+        if os.environ.get("DRR_SUPERVISE", "1") != "0":
+            supervisor.start()
         print(where_to_look(stack), flush=True)
         if os.environ.get("DRR_DEMO", "1") != "0":
             run_demo(stack)
@@ -32,6 +37,7 @@ def main() -> None:
         stop.wait()
     finally:
         print("stopping ...", flush=True)
+        supervisor.stop()
         stack.stop()
 
 
