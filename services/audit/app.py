@@ -9,10 +9,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from typing import Protocol
+from typing import Literal, Protocol
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from services.audit.metrics import LEDGER_SIZE
 from services.audit.oversight import router
@@ -48,9 +51,22 @@ def create_app(
     app.state.ledger, app.state.query_log, app.state.worker = ledger, query_log, worker
     app.state.verifier_key, app.state.resources = verifier_key, resources
     app.include_router(router)
-    app.add_api_route("/healthz", healthz, methods=["GET"])
-    app.add_api_route("/metrics", metrics, methods=["GET"])
+    app.add_exception_handler(HTTPException, _refusal)
+    app.add_api_route("/healthz", healthz, methods=["GET"], responses={503: {"model": Down, "description": "Down"}})
+    app.add_api_route("/metrics", metrics, methods=["GET"], response_class=PlainTextResponse)
     return app
+
+
+async def _refusal(request: Request, error: Exception) -> Response:
+    """A path no route matches (say, a case id that held a `/`) is a 404 with a reason, like the others."""
+    assert isinstance(error, HTTPException)
+    if error.status_code == 404 and not isinstance(error.detail, dict):
+        return JSONResponse({"detail": {"reason": "not_found"}}, status_code=404)
+    return await http_exception_handler(request, error)
+
+
+class Down(BaseModel):
+    status: Literal["unavailable"]
 
 
 @asynccontextmanager

@@ -1,6 +1,11 @@
 """`audit`: the ledger's operator commands, against the database the DRR_AUDIT_* settings name.
 
-audit tokens issue --name NAME   print a new oversight bearer token (only its hash is stored)
+audit tokens issue --name NAME [--days D] [--agency A ...]
+                                 print a new oversight bearer token (only its hash is stored), valid D days
+                                 (default 90, at most 365), for the cases of the agencies named (default all)
+audit tokens list                each token's id, name, scope, issued, expires and revoked (never the token)
+audit tokens revoke --id ID | --name NAME
+                                 revoke one token, or every token of that oversight body (a row of its own)
 audit export --out DIR           write the ledger and every checkpoint for drr-verify verify-export
 audit key                        print the verifier key oversight bodies pin
 audit db-init --owner-url URL    PostgreSQL: create the role DRR_AUDIT_DATABASE_URL names, the schema,
@@ -21,7 +26,7 @@ from services.audit.completeness.redrive import KafkaOptions, NotFound, redrive
 from services.audit.export import export
 from services.audit.queries import SERVICE
 from services.audit.store import SqlLedger
-from services.audit.tokens import issue
+from services.audit.token_commands import add_token_commands, run_token_command
 from shared.record_signing import RecordSigner
 from shared.settings import AdminSettings
 
@@ -29,8 +34,7 @@ from shared.settings import AdminSettings
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="audit", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     commands = main.add_subparsers(dest="command", required=True)
-    tokens = commands.add_parser("tokens").add_subparsers(dest="action", required=True)
-    tokens.add_parser("issue").add_argument("--name", required=True, help="the oversight body, e.g. 'ICO'")
+    add_token_commands(commands.add_parser("tokens").add_subparsers(dest="action", required=True))
     commands.add_parser("export").add_argument("--out", required=True)
     commands.add_parser("key")
     commands.add_parser("db-init").add_argument("--owner-url", required=True, help="a URL of the database owner")
@@ -50,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     ledger = open_ledger(settings)
     try:
         if args.command == "tokens":
-            sys.stdout.write(issue(ledger, args.name) + "\n")
+            return run_token_command(ledger, args)
         elif args.command == "completeness":
             _completeness(ledger)
         elif args.command == "redrive":

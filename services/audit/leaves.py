@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 
+from services.audit.scopes import in_scope
 from shared.audit_records import AuditRecord, canonical_text
 
 
@@ -64,7 +65,8 @@ def leaf_of(record: AuditRecord, signer: str | None = None, signature: str | Non
 
 @dataclass(frozen=True)
 class EntryFilter:
-    """What an oversight query may narrow by; None means any. Agency matches source or recipient."""
+    """What an oversight query may narrow by; None means any. Agency matches source or recipient;
+    `scope` (a scoped token's agencies) keeps only the leaves of those agencies' cases (scopes.py)."""
 
     case_id: str | None = None
     agency: str | None = None
@@ -76,6 +78,7 @@ class EntryFilter:
     kind: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    scope: tuple[str, ...] | None = None
 
     def where(self) -> tuple[str, dict[str, str]]:
         """An SQL condition with named parameters (`:name`), and the parameters."""
@@ -91,4 +94,8 @@ class EntryFilter:
             if moment is not None:
                 clauses.append(f"recorded_at {op} :{name}")
                 params[name] = timestamp(moment)
+        if self.scope is not None:
+            condition, scoped = in_scope(self.scope)
+            clauses.append(condition)
+            params.update(scoped)
         return " AND ".join(clauses) or "1 = 1", params

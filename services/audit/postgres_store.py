@@ -13,6 +13,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
+from services.audit import token_store
 from services.audit.completeness import tables as completeness
 from services.audit.sql_base import named_to_pyformat
 from services.audit.store import SqlLedger
@@ -27,7 +28,8 @@ TABLES = {
     "checkpoints": "size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL",
     "consumed_offsets": "topic TEXT NOT NULL, kafka_partition INTEGER NOT NULL, next_offset BIGINT NOT NULL, "
     "PRIMARY KEY (topic, kafka_partition, next_offset)",
-    "oversight_tokens": "token_sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, issued_at TEXT NOT NULL",
+    "oversight_tokens": token_store.TOKEN_COLUMNS,
+    "oversight_token_revocations": token_store.REVOCATION_COLUMNS,
 }
 REFUSE = """CREATE OR REPLACE FUNCTION drr_audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"""
@@ -50,6 +52,9 @@ def schema(role: str) -> list[sql.SQL | sql.Composed]:
     # A ledger made before records were signed gains the columns; its older leaves keep none.
     added = ("signer", "signature")
     statements += [sql.SQL(f"ALTER TABLE leaves ADD COLUMN IF NOT EXISTS {name} TEXT") for name in added]
+    # Tokens issued before tokens expired or had scopes gain the columns too (NULL: see tokens.py).
+    tokens = token_store.ADDED_COLUMNS
+    statements += [sql.SQL(f"ALTER TABLE oversight_tokens ADD COLUMN IF NOT EXISTS {name} TEXT") for name in tokens]
     # The completeness check's waiting list is operational: no triggers, and the role may change it.
     statements += [sql.SQL(statement) for statement in completeness.DDL]
     grant = f"GRANT SELECT, INSERT, UPDATE, DELETE ON {completeness.TABLE} TO {{}}"

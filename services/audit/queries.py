@@ -5,22 +5,37 @@ replaying the topic reproduces it exactly. Tests pass a fake that appends direct
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from typing import Protocol
 from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 
+from services.audit.leaves import timestamp
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord
 from shared.kafka import started_producer
 from shared.record_signing import RecordSigner
 
 SERVICE = "audit"
+MAX_VALUE = 200
+"""No recorded value is longer (the routes refuse longer ones already; this is the last guard)."""
 
 
 class QueryLog(Protocol):
     async def record(self, *, record: AuditRecord) -> None: ...
+
+
+def recorded(value: object) -> str:
+    """A parameter as the record keeps it: a date as a UTC timestamp, anything else as its text."""
+    text = timestamp(value) if isinstance(value, datetime) else str(value)
+    return text[:MAX_VALUE]
+
+
+def asked(names: list[str], values: Mapping[str, object]) -> dict[str, str]:
+    """The parameters the request named (`names`, all declared: access.py), with their validated values."""
+    return {name: recorded(values[name]) for name in names if values.get(name) is not None}
 
 
 def query_record(*, actor: str, path: str, params: dict[str, str], case_id: str | None) -> AuditRecord:

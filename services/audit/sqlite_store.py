@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
+from services.audit import token_store
 from services.audit.completeness import tables as completeness
 from services.audit.store import SqlLedger
 
@@ -24,7 +25,8 @@ TABLES = {
     "checkpoints": "size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL",
     "consumed_offsets": "topic TEXT NOT NULL, kafka_partition INTEGER NOT NULL, next_offset INTEGER NOT NULL, "
     "PRIMARY KEY (topic, kafka_partition, next_offset)",
-    "oversight_tokens": "token_sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, issued_at TEXT NOT NULL",
+    "oversight_tokens": token_store.TOKEN_COLUMNS,
+    "oversight_token_revocations": token_store.REVOCATION_COLUMNS,
 }
 
 
@@ -49,12 +51,12 @@ def schema() -> str:
     return "\n".join(parts)
 
 
-def _add_signature_columns(db: sqlite3.Connection) -> None:
-    """A ledger made before records were signed gains the columns; its older leaves keep none."""
-    present = {row[1] for row in db.execute("PRAGMA table_info(leaves)")}
-    for column in ("signer", "signature"):
+def _add_columns(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None:
+    """A ledger made by an older version gains the (nullable TEXT) columns; its older rows keep none."""
+    present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    for column in columns:
         if column not in present:
-            db.execute(f"ALTER TABLE leaves ADD COLUMN {column} TEXT")
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
 
 class SqliteLedger(SqlLedger):
@@ -84,7 +86,8 @@ class SqliteLedger(SqlLedger):
         with ledger._connect() as db:
             db.execute("PRAGMA journal_mode = WAL")
             db.executescript(schema())
-            _add_signature_columns(db)
+            _add_columns(db, "leaves", ("signer", "signature"))  # records were not signed at first
+            _add_columns(db, "oversight_tokens", token_store.ADDED_COLUMNS)  # nor did tokens expire
         ledger.check_schema()
         return ledger
 

@@ -2,8 +2,9 @@
 
 Every table only grows (the databases' triggers refuse UPDATE, DELETE and TRUNCATE): leaves with their
 hashes, the perfect-subtree hashes above them (`nodes`), signed checkpoints, consumed Kafka offsets and
-hashed oversight tokens. Appending and the tree's reads live in tree_store; this adds what oversight
-reads, checkpoints and tokens. A subclass supplies the schema, a connection and the single-writer lock.
+hashed oversight tokens with their revocations. Appending and the tree's reads live in tree_store, tokens
+in token_store; this adds what oversight reads and checkpoints. A subclass supplies the schema, a
+connection and the single-writer lock.
 """
 
 from collections.abc import Iterator
@@ -11,9 +12,10 @@ from dataclasses import dataclass
 
 from services.audit.completeness.tables import CompletenessTables
 from services.audit.leaves import EntryFilter, StoredLeaf
+from services.audit.token_store import ADDED_COLUMNS, StoredToken, TokenTables
 from services.audit.tree_store import Offsets, TreeStore
 
-__all__ = ["Offsets", "SqlLedger", "StoredCheckpoint", "OutdatedSchema"]
+__all__ = ["Offsets", "SqlLedger", "StoredCheckpoint", "StoredToken", "OutdatedSchema"]
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class OutdatedSchema(RuntimeError):
     """The ledger was made by an older version (leaf hashes kept apart): replay the topic into a new one."""
 
 
-class SqlLedger(TreeStore, CompletenessTables):
+class SqlLedger(TreeStore, CompletenessTables, TokenTables):
     def check_schema(self) -> None:
         """Fail at start-up, not on the first event, when the tables lack what this version writes."""
         with self._connect() as db:
@@ -45,6 +47,13 @@ class SqlLedger(TreeStore, CompletenessTables):
                 self._run(db, "SELECT ref FROM awaited WHERE ref IS NULL")
             except Exception as error:
                 raise OutdatedSchema("no completeness table (awaited): run `audit db-init` again") from error
+        with self._connect() as db:
+            try:
+                columns = ", ".join(ADDED_COLUMNS)
+                self._run(db, f"SELECT {columns} FROM oversight_tokens WHERE token_sha256 IS NULL")
+                self._run(db, "SELECT revoked_at FROM oversight_token_revocations WHERE token_sha256 IS NULL")
+            except Exception as error:
+                raise OutdatedSchema("tokens lack expiry, scope or revocation: run `audit db-init` again") from error
 
     def entries(
         self, where: EntryFilter, start: int = 0, limit: int = 100, below: int | None = None
@@ -86,14 +95,3 @@ class SqlLedger(TreeStore, CompletenessTables):
         with self._connect() as db:
             row = self._run(db, query).fetchone()
             return None if row is None else StoredCheckpoint(int(row[0]), bytes(row[1]), str(row[2]), str(row[3]))
-
-    def add_token(self, *, token_sha256: str, name: str, issued_at: str) -> None:
-        with self._write() as db:
-            insert = "INSERT INTO oversight_tokens (token_sha256, name, issued_at) VALUES (:digest, :name, :at)"
-            self._run(db, insert, {"digest": token_sha256, "name": name, "at": issued_at})
-
-    def token_name(self, token_sha256: str) -> str | None:
-        with self._connect() as db:
-            query = "SELECT name FROM oversight_tokens WHERE token_sha256 = :digest"
-            row = self._run(db, query, {"digest": token_sha256}).fetchone()
-            return None if row is None else str(row[0])
