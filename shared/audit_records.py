@@ -147,14 +147,15 @@ def canonical_text(record: AuditRecord) -> str:
     seconds is written differently by orjson; pydantic refuses one in JSON, so only a record built in Python
     can have it, and such a record takes the slow path.
     """
-    fields = record.__dict__
-    unset = {name for name in LATER_FIELDS if fields[name] is None}
-    if unset:  # almost every record: a shallow copy without them
+    fields, count, start = record.__dict__, record.count, record.window_start
+    if count is None or start is None:  # almost every record has neither: a shallow copy without them
         fields = fields.copy()
-        for name in unset:
-            del fields[name]
-    if _odd_offset(record.recorded_at) or (record.window_start is not None and _odd_offset(record.window_start)):
-        return orjson.dumps(record.model_dump(mode="json", exclude=unset), option=orjson.OPT_SORT_KEYS).decode()
+        if count is None:
+            del fields["count"]
+        if start is None:
+            del fields["window_start"]
+    if _odd_offset(record.recorded_at) or (start is not None and _odd_offset(start)):
+        return orjson.dumps(record.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS).decode()
     return orjson.dumps(fields, option=CANONICAL).decode()
 
 
