@@ -14,7 +14,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from shared.deliveries import Delivery
 
@@ -79,6 +79,25 @@ class AuditRecord(BaseModel):
     """Agreement id@version a share relied on, if any."""
     reason: str | None = None
     """Why nothing was shared (a code such as `excluded`, `denied`, `consent_not_given`)."""
+    count: int | None = Field(None, ge=1)
+    """For a record that stands for several like refusals (intake's refused requests, counted per window):
+    how many."""
+    window_start: AwareDatetime | None = None
+    """For such a record: when the window it counts began (the record is made when the window ends)."""
+
+    @model_serializer(mode="wrap")
+    def _without_unset_later_fields(self, dump: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Every dump leaves LATER_FIELDS out while unset, as canonical_text does."""
+        data: dict[str, Any] = dump(self)
+        for name in LATER_FIELDS:
+            if data.get(name, 0) is None:
+                del data[name]
+        return data
+
+
+LATER_FIELDS = ("count", "window_start")
+"""Fields added after records were first kept: written in the canonical text only when set, so that every
+record without them keeps the text (and so the signature and leaf hash) it always had."""
 
 
 def delivery_record(delivery: Delivery, kind: AuditKind, record_id: UUID, service: str, **facts: Any) -> AuditRecord:
@@ -119,7 +138,8 @@ CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
 
 
 def canonical_text(record: AuditRecord) -> str:
-    """canonical_json(record.model_dump(mode="json")): sorted keys, no whitespace, UTF-8.
+    """canonical_json(record.model_dump(mode="json")): sorted keys, no whitespace, UTF-8, and (as every dump)
+    without the LATER_FIELDS left unset.
 
     The form a record is signed in and kept in as a leaf. orjson writes the model's own field values
     directly, in that same form (UUIDs lowercase with hyphens, enums by value, datetimes as pydantic writes
@@ -127,7 +147,19 @@ def canonical_text(record: AuditRecord) -> str:
     seconds is written differently by orjson; pydantic refuses one in JSON, so only a record built in Python
     can have it, and such a record takes the slow path.
     """
-    offset = record.recorded_at.utcoffset()
-    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+    fields, count, start = record.__dict__, record.count, record.window_start
+    if count is None or start is None:  # almost every record has neither: a shallow copy without them
+        fields = fields.copy()
+        if count is None:
+            del fields["count"]
+        if start is None:
+            del fields["window_start"]
+    if _odd_offset(record.recorded_at) or (start is not None and _odd_offset(start)):
         return orjson.dumps(record.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS).decode()
-    return orjson.dumps(record.__dict__, option=CANONICAL).decode()
+    return orjson.dumps(fields, option=CANONICAL).decode()
+
+
+def _odd_offset(moment: datetime) -> bool:
+    """A UTC offset with seconds, which orjson writes differently from pydantic."""
+    offset = moment.utcoffset()
+    return offset is not None and bool(offset.seconds % 60 or offset.microseconds)

@@ -17,6 +17,15 @@ store = SqliteStore(settings.db_path)
 try:
     signer = RecordSigner.from_file(SERVICE, settings.record_key_path)
     app = create_app(settings, KafkaPublisher(settings.kafka_access().client_options(), signer), store, store)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    proxies = settings.trusted_proxies or None  # none: the peer's address is the client's (the address rate limit)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=proxies is not None,
+        forwarded_allow_ips=proxies,
+    )
 finally:
     store.close()

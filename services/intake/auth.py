@@ -17,6 +17,9 @@ class Refusal:
     status: int
     reason: str
     message: str
+    key_id: str | None = None
+    """The id of a key intake knows that the request named (a wrong secret, a revoked key); never an id
+    the sender merely typed."""
 
 
 def authenticate(authorization: str | None, keys: KeyRepository) -> ApiKey | Refusal:
@@ -25,10 +28,12 @@ def authenticate(authorization: str | None, keys: KeyRepository) -> ApiKey | Ref
     scheme, _, token = authorization.partition(" ")
     key_id = key_id_of(token.strip()) if scheme.lower() == "bearer" else None
     stored = keys.find_key(key_id=key_id) if key_id else None
-    if stored is None or not matches(token.strip(), stored):
+    if stored is None:
         return Refusal(401, "invalid_credentials", "unknown or malformed API key")
+    if not matches(token.strip(), stored):
+        return Refusal(401, "invalid_credentials", "unknown or malformed API key", stored.key_id)
     if stored.revoked:
-        return Refusal(401, "key_revoked", "this API key has been revoked")
+        return Refusal(401, "key_revoked", "this API key has been revoked", stored.key_id)
     return stored
 
 

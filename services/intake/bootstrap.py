@@ -32,6 +32,21 @@ class IntakeSettings(ServiceSettings):
     """Events a second each API key may publish on average (token bucket)."""
     rate_burst: float = 1000.0
     """How many events a key may publish at once before the rate applies."""
+    address_rate_per_s: float = Field(1000.0, gt=0)
+    """Requests a second each client address may make on average (token bucket), checked before the API key:
+    well above a key's event rate, so a busy system is not slowed by it, while a flood of bad keys is."""
+    address_rate_burst: float = Field(2000.0, ge=1)
+    """How many requests an address may make at once before its rate applies."""
+    address_buckets_max: int = Field(100_000, ge=1)
+    """Client addresses whose buckets are kept at most (the least recently seen go first)."""
+    trusted_proxies: str = ""
+    """Comma-separated addresses of the proxies whose X-Forwarded-For intake believes (uvicorn's
+    forwarded_allow_ips); none by default, so a client cannot name its own address."""
+    refusal_window_s: float = Field(60.0, gt=0)
+    """Requests refused before a key is known (401s, an address over its rate) are audited as one record per
+    reason and caller per window of this length, with a count (refusal_tally.py)."""
+    refusal_callers_max: int = Field(10_000, ge=1)
+    """Callers counted apart in one window; the rest are counted together."""
     idempotency_retention_s: float = Field(7 * 24 * 3600, gt=0)
     """How long an idempotency receipt is kept (by its claim time); a retry after it counts as a new event."""
     prune_interval_s: float = Field(3600, gt=0)

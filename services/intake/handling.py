@@ -97,7 +97,9 @@ class Intake:
             audit.append(refused_record(refusal.reason, key, item.event_type))
             return _rejected(n, refusal.status, refusal.reason, [{"field": "", "message": refusal.message}])
         claim = idempotency_key(item, header, key.agency.value)
-        decided = Publish(item, None) if claim is None else self._claimed(n, item, claim)
+        decided = Publish(item, None) if claim is None else self._claimed(n, item, claim, key.agency.value)
+        if isinstance(decided, Outcome) and decided.result.error == "event_id_taken":
+            audit.append(refused_record("event_id_taken", key, item.event_type))
         return self._judged(n, key, decided, audit, authority) if isinstance(decided, Publish) else decided
 
     def _judged(
@@ -112,13 +114,16 @@ class Intake:
         audit.append(authority_refused_record(refusal.reason, key, publish.event))
         return _rejected(n, refusal.status, refusal.reason, [{"field": "", "message": refusal.message}])
 
-    def _claimed(self, n: int, event: Envelope, claim: str) -> Publish | Outcome | None:
+    def _claimed(self, n: int, event: Envelope, claim: str, agency: str) -> Publish | Outcome | None:
         now, digest = self._clock(), body_digest(event)
         mine = Receipt(claim, digest, str(event.event_id), "pending", now)
         stale_before = now - self._settings.stale_claim_s
-        won, stored = self._receipts.claim(receipt=mine, stale_before=stale_before)
+        won, stored = self._receipts.claim(receipt=mine, stale_before=stale_before, agency=agency)
         if won:
             return Publish(event.model_copy(update={"event_id": stored.event_id}), claim)
+        if stored.state == "taken":  # another agency's event has this id (idempotency.py says why this answer)
+            message = "this event id is in use; send the event with a fresh event id"
+            return _rejected(n, 409, "event_id_taken", [{"field": "event_id", "message": message}])
         if stored.digest != digest:
             message = "this idempotency key or event id was used for a different event"
             return _rejected(n, 409, "idempotency_conflict", [{"field": "event_id", "message": message}])

@@ -1,8 +1,18 @@
 """Idempotency: which key stands for an event, and whether two requests carry the same event.
 
-The key is the `Idempotency-Key` header (scoped to the caller's agency) or else the event id the
-sender chose; an event without either is new every time. The digest covers the event as validated
+The key is the `Idempotency-Key` header or else the event id the sender chose, either scoped to the
+caller's agency; an event without either is new every time. The digest covers the event as validated
 (so formatting does not matter), without an event id intake assigned itself.
+
+Event ids across agencies: a receipt answers only the agency that made it, so another agency's event id
+is no oracle. An event id stays one event downstream (the router, the notifier and the ledger key by it),
+so an agency posting an event id that another agency's event holds (a receipt, or an accepted event in
+authority_store's event_publishers, which is never pruned) is refused 409 `event_id_taken`, and nothing is
+stored or published. That answer is the same whatever the other event says, whether it is accepted or
+still being published, and whose it is: the caller learns only that the id is in use, which it can know
+only by holding the id already (event ids are random UUIDs, and intake assigns one when the sender gives
+none). Receipts written before this scoping (`event:ID`) are moved to their publisher's agency once, when
+the store opens (store.py).
 """
 
 from shared.audit_records import content_hash
@@ -13,7 +23,7 @@ def idempotency_key(event: Envelope, header: str | None, agency: str) -> str | N
     if header:
         return f"header:{agency}:{header}"
     if "event_id" in event.model_fields_set:
-        return f"event:{event.event_id}"
+        return f"event:{agency}:{event.event_id}"
     return None
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from shared.events import event_json_schema
 
@@ -19,6 +20,13 @@ BATCH_BODY: dict[str, Any] = {
         "content": {"application/json": {"schema": {"$ref": REF.format(model="EventBatch")}}},
     },
     "security": [{"apiKey": []}],
+}
+
+METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The Prometheus text exposition format",
+        "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+    }
 }
 
 

@@ -1,7 +1,7 @@
 """What intake answers, as pydantic models: they produce the JSON and document it in OpenAPI."""
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi.responses import JSONResponse
@@ -19,7 +19,7 @@ class ErrorBody(BaseModel):
     error: str
     """A machine-readable reason: missing_credentials, invalid_credentials, key_revoked, agency_mismatch,
     event_type_not_allowed, malformed_json, invalid_event, invalid_batch, body_too_large, idempotency_conflict,
-    request_in_progress, rate_limited, broker_unavailable; and the authority refusals (authority.py):
+    event_id_taken, request_in_progress, rate_limited, broker_unavailable; and the authority refusals (authority.py):
     case_not_found, event_not_found, case_exists, not_case_owner, not_data_holder, version_not_next,
     agreement_spans_data_holders."""
     errors: list[FieldError] = Field(default_factory=list)
@@ -51,6 +51,10 @@ class BatchResult(BaseModel):
     results: list[ItemResult]
 
 
+class Health(BaseModel):
+    status: Literal["ok", "connecting"]
+
+
 def error_response(
     status: int, reason: str, errors: list[dict[str, Any]] | None = None, **headers: str
 ) -> JSONResponse:
@@ -60,6 +64,12 @@ def error_response(
     )
 
 
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "string"}}}
+RETRIED = {429, 503}
+"""Statuses that always come with Retry-After (a retryable 409 `request_in_progress` has it too)."""
+
+
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for the error statuses an endpoint can answer."""
-    return {status: {"model": ErrorBody} for status in statuses}
+    retried = {"headers": RETRY_AFTER}
+    return {status: {"model": ErrorBody} | (retried if status in RETRIED else {}) for status in statuses}

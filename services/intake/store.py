@@ -26,7 +26,29 @@ CREATE TABLE IF NOT EXISTS receipts (
     idempotency_key TEXT PRIMARY KEY, digest TEXT NOT NULL, event_id TEXT NOT NULL,
     state TEXT NOT NULL, claimed_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS receipts_by_claimed_at ON receipts (claimed_at);
+CREATE INDEX IF NOT EXISTS receipts_by_event_id ON receipts (event_id);
 """
+RECEIPT_KEYS_BY_AGENCY = """
+UPDATE receipts SET idempotency_key = 'event:' || (
+    SELECT min(agency) FROM event_publishers p WHERE p.event_id = receipts.event_id) || ':' || event_id
+WHERE idempotency_key = 'event:' || event_id
+    AND EXISTS (SELECT 1 FROM event_publishers p WHERE p.event_id = receipts.event_id);
+DELETE FROM receipts WHERE idempotency_key = 'event:' || event_id AND state = 'pending';
+PRAGMA user_version = 1;
+"""
+"""Once, on a database from before receipts were scoped per agency: an `event:ID` receipt becomes
+`event:AGENCY:ID` of the agency that published it (authority_store's event_publishers). A pending one
+(its request died) is forgotten, as a stale claim would be taken over; one whose publisher is unknown
+stays, and so holds its event id against every agency until it is pruned."""
+TAKEN = """
+SELECT 1 FROM receipts WHERE event_id = :event_id
+    AND substr(idempotency_key, 1, length(:by_event)) != :by_event
+    AND substr(idempotency_key, 1, length(:by_header)) != :by_header
+UNION ALL SELECT 1 FROM event_publishers WHERE event_id = :event_id AND agency != :agency
+LIMIT 1
+"""
+"""Whether another agency's receipt or accepted event holds this event id (receipt keys name their agency,
+idempotency.py; event_publishers is never pruned)."""
 PRUNE_BATCH = 5_000
 """Rows deleted per statement: each batch holds the lock (and SQLite's write lock) only briefly."""
 
@@ -38,7 +60,9 @@ class Receipt:
     idempotency_key: str
     digest: str
     event_id: str
-    state: str  # "pending" while a request publishes it, "accepted" once the broker acknowledged
+    state: str
+    """"pending" while a request publishes it, "accepted" once the broker acknowledged; "taken" (never
+    stored) answers a claim on an event id that another agency's event holds."""
     claimed_at: float
 
 
@@ -50,7 +74,7 @@ class KeyRepository(Protocol):
 
 
 class ReceiptRepository(Protocol):
-    def claim(self, *, receipt: Receipt, stale_before: float) -> tuple[bool, Receipt]: ...
+    def claim(self, *, receipt: Receipt, stale_before: float, agency: str) -> tuple[bool, Receipt]: ...
     def confirm(self, *, idempotency_key: str) -> None: ...
     def release(self, *, idempotency_key: str) -> None: ...
     def prune(self, *, older_than: float, stale_before: float | None = None) -> int: ...
@@ -76,6 +100,8 @@ class SqliteStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         self._db.executescript(authority_store.SCHEMA)
+        if self._db.execute("PRAGMA user_version").fetchone()[0] < 1:
+            self._db.executescript(RECEIPT_KEYS_BY_AGENCY)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -102,25 +128,30 @@ class SqliteStore:
             rows = self._db.execute("SELECT * FROM api_keys ORDER BY created_at").fetchall()
         return [_key(row) for row in rows]
 
-    def claim(self, *, receipt: Receipt, stale_before: float) -> tuple[bool, Receipt]:
+    def claim(self, *, receipt: Receipt, stale_before: float, agency: str) -> tuple[bool, Receipt]:
         """Insert a pending receipt, or take over a stale pending one with the same digest (its owner
-        died mid-publish); otherwise return what is stored. (True, r): the caller must publish r."""
+        died mid-publish); otherwise return what is stored. (True, r): the caller must publish r.
+        (False, r) with r.state "taken": no receipt of `agency`'s has this key, and another agency's event
+        holds the event id, so nothing was stored (event ids stay unique downstream)."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                won, stored = self._claim(receipt, stale_before)
+                won, stored = self._claim(receipt, stale_before, agency)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
         return won, stored
 
-    def _claim(self, receipt: Receipt, stale_before: float) -> tuple[bool, Receipt]:
+    def _claim(self, receipt: Receipt, stale_before: float, agency: str) -> tuple[bool, Receipt]:
         r = receipt
-        sql = "INSERT OR IGNORE INTO receipts VALUES (?, ?, ?, 'pending', ?)"
-        if self._db.execute(sql, (r.idempotency_key, r.digest, r.event_id, r.claimed_at)).rowcount == 1:
-            return True, r
         row = self._db.execute("SELECT * FROM receipts WHERE idempotency_key = ?", (r.idempotency_key,)).fetchone()
+        if row is None:
+            mine = {"event_id": r.event_id, "by_event": f"event:{agency}:", "by_header": f"header:{agency}:"}
+            if self._db.execute(TAKEN, {**mine, "agency": agency}).fetchone():
+                return False, Receipt(r.idempotency_key, "", r.event_id, "taken", r.claimed_at)
+            self._db.execute("INSERT INTO receipts VALUES (?, ?, ?, 'pending', ?)", _row(r))
+            return True, r
         stored = Receipt(*row)
         if stored.state == "pending" and stored.claimed_at < stale_before and stored.digest == r.digest:
             update = "UPDATE receipts SET claimed_at = ? WHERE idempotency_key = ?"
@@ -175,6 +206,10 @@ class SqliteStore:
             deleted += count
             if count < batch:
                 return deleted
+
+
+def _row(r: Receipt) -> tuple[str, str, str, float]:
+    return r.idempotency_key, r.digest, r.event_id, r.claimed_at
 
 
 def _iso(at: datetime) -> str:

@@ -1,5 +1,6 @@
 """The auth matrix: no key, malformed or unknown key, revoked key, wrong agency, event type not allowed,
-good key. Each refusal is a machine-readable reason and an audit record without the payload."""
+good key. Each refusal is a machine-readable reason; a 403 is an audit record without the payload, a 401 is
+counted into one record a window (test_intake_refusal_counts.py)."""
 
 import httpx
 import pytest
@@ -8,7 +9,6 @@ from intake_fakes import FakePublisher, bearer, of_type, trigger
 from deploy.local.demo_case import CLINICAL_NOTES
 from services.intake.key_admin import issue_key
 from services.intake.store import SqliteStore
-from shared.audit_records import AuditKind
 from shared.roles import Agency
 
 
@@ -31,8 +31,7 @@ async def test_no_valid_key_is_a_401(
     answer = await post(client, trigger(), headers)
     assert answer.status_code == 401 and answer.json()["error"] == reason
     assert publisher.events == []
-    [record] = publisher.audit
-    assert record.kind == AuditKind.EVENT_REJECTED and record.outcome == reason
+    assert publisher.audit == []  # counted, and audited once a window (test_intake_refusal_counts.py)
 
 
 async def test_the_right_key_id_with_a_wrong_secret_is_a_401(

@@ -125,7 +125,9 @@ async def test_the_facts_survive_a_restart(db_path: Path, settings: IntakeSettin
 def test_the_receipt_and_the_facts_are_written_together(store: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """A failure while recording the facts leaves the receipt pending (a retry may publish), never accepted
     without its facts."""
-    won, _ = store.claim(receipt=Receipt("k", "d", str(uuid.uuid4()), "pending", 1.0), stale_before=0)
+    won, _ = store.claim(
+        receipt=Receipt("k", "d", str(uuid.uuid4()), "pending", 1.0), stale_before=0, agency="probation"
+    )
     assert won
 
     def broken(*_: object) -> None:
@@ -135,6 +137,6 @@ def test_the_receipt_and_the_facts_are_written_together(store: SqliteStore, monk
     owner = System(Agency.PROBATION, "test")
     with pytest.raises(RuntimeError):
         store.accept(idempotency_key="k", accepted=Accepted("C-NEW", uuid.uuid4(), Agency.PROBATION, owner))
-    _, stored = store.claim(receipt=Receipt("k", "d", "x", "pending", 2.0), stale_before=0)
+    _, stored = store.claim(receipt=Receipt("k", "d", "x", "pending", 2.0), stale_before=0, agency="probation")
     assert stored.state == "pending"
     assert store.case_facts(case_id="C-NEW", event_ids=[]).owner is None

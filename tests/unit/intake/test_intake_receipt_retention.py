@@ -37,7 +37,7 @@ class FakeClock:
 
 def add(store: SqliteStore, claimed_at: float, state: str = "accepted") -> str:
     key = f"event:{uuid.uuid4()}"
-    store.claim(receipt=Receipt(key, "digest", key[6:], "pending", claimed_at), stale_before=0)
+    store.claim(receipt=Receipt(key, "digest", key[6:], "pending", claimed_at), stale_before=0, agency="probation")
     if state == "accepted":
         store.confirm(idempotency_key=key)
     return key
@@ -118,7 +118,7 @@ async def test_after_pruning_a_pruned_key_is_new_and_a_kept_key_gets_its_receipt
         clock.now += 4 * DAY + 1  # `pruned` is now past the week; `kept` is four days old
         async with app.router.lifespan_context(app):  # intake starting: it prunes at once
             async with asyncio.timeout(5):  # the start-up run is in a worker thread
-                while f"event:{pruned['event_id']}" in keys_in(db_path):
+                while f"event:probation:{pruned['event_id']}" in keys_in(db_path):
                     await asyncio.sleep(0.01)
             again = await c.post("/v1/events", json=pruned)
             repeat = await c.post("/v1/events", json=kept)

@@ -16,7 +16,9 @@ NOW = 1_000_000.0
 
 def add(store: SqliteStore, claimed_at: float, state: str = "accepted") -> str:
     key = f"event:{uuid.uuid4()}"
-    won, _ = store.claim(receipt=Receipt(key, "digest", key[6:], "pending", claimed_at), stale_before=0)
+    won, _ = store.claim(
+        receipt=Receipt(key, "digest", key[6:], "pending", claimed_at), stale_before=0, agency="probation"
+    )
     assert won
     if state == "accepted":
         store.confirm(idempotency_key=key)
