@@ -19,23 +19,23 @@ from functools import partial
 import faust
 
 from services.notifier import metrics
-from services.notifier.acknowledging import action_link, wire_acks
-from services.notifier.adapters import Mailer
+from services.notifier.acknowledging.endpoint import action_link, wire_acks
 from services.notifier.bootstrap import NotifierSettings, mailer_for
+from services.notifier.case_events import wire_case_events
 from services.notifier.clock import Clock, SystemClock
-from services.notifier.delivering import SERVICE, RetryPolicy
-from services.notifier.escalating import wire_escalation
-from services.notifier.guidance import load_guidance
-from services.notifier.holds import wire_holds
-from services.notifier.in_order import InOrder
-from services.notifier.ledger import EmailLedger, Seen
-from services.notifier.patterns import wire_case_events
-from services.notifier.pausing import wire_pauses
+from services.notifier.email.guidance import load_guidance
+from services.notifier.email.rendering import Renderer
+from services.notifier.email.smtp import Mailer
+from services.notifier.holding.batches import wire_holds
 from services.notifier.policy import load_policy
 from services.notifier.priorities import original_of
-from services.notifier.rendering import Renderer
-from services.notifier.sending import Sending
-from services.notifier.states import DeliveryState
+from services.notifier.schedule.pausing import wire_pauses
+from services.notifier.schedule.scheduler import wire_escalation
+from services.notifier.sending.attempts import SERVICE, RetryPolicy
+from services.notifier.sending.in_order import InOrder
+from services.notifier.sending.ledger import EmailLedger, Seen
+from services.notifier.sending.sender import Sending
+from services.notifier.sending.states import DeliveryState
 from shared import topics
 from shared.dead_letters import DATA_ERRORS, parse_or_dead_letter
 from shared.deliveries import Delivery

@@ -9,10 +9,10 @@ from uuid import UUID, uuid4
 import pytest
 
 from services.notifier.bootstrap import HERE
-from services.notifier.escalating import Escalator
-from services.notifier.escalation import Escalation, escalation_delivery, pending_for
-from services.notifier.ownership import Ownership
 from services.notifier.policy import Priority, load_policy
+from services.notifier.schedule.escalation import Escalation, escalation_delivery, pending_for
+from services.notifier.schedule.ownership import Ownership
+from services.notifier.schedule.scheduler import Escalator
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.events import Envelope, parse_event
 from shared.payloads import Practitioner

@@ -6,10 +6,10 @@ from typing import Any
 
 from markupsafe import escape
 
-from services.notifier.holding import Holding, HoldKind, Placement, added, is_due, next_digest, placement, release
-from services.notifier.holds import Holds
+from services.notifier.holding.batches import Holds
+from services.notifier.holding.rules import Holding, HoldKind, Placement, added, is_due, next_digest, placement, release
 from services.notifier.priorities import Priority
-from services.notifier.states import DeliveryState
+from services.notifier.sending.states import DeliveryState
 from shared.audit_records import AuditKind, AuditRecord
 from shared.deliveries import Delivery
 from shared.roles import Role

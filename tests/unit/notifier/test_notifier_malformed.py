@@ -8,7 +8,7 @@ import pytest
 
 from services.notifier.app import build
 from services.notifier.bootstrap import NotifierSettings
-from services.notifier.ledger import EmailLedger
+from services.notifier.sending.ledger import EmailLedger
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord
 from shared.deliveries import Delivery
@@ -54,7 +54,7 @@ COMMANDS = [b"not json", b"[]", b"{}", json.dumps({"add": {"delivery_id": "x"}})
     [
         *[("notifier.holds", topics.HOLDS, bad) for bad in COMMANDS],
         *[("notifier.escalations", topics.ESCALATIONS, bad) for bad in [*COMMANDS[:2], b'{"alert_id": ["x"]}']],
-        *[("services.notifier.acknowledging.acknowledge", topics.ACKS, bad) for bad in COMMANDS[:3]],
+        *[("services.notifier.acknowledging.endpoint.acknowledge", topics.ACKS, bad) for bad in COMMANDS[:3]],
     ],
 )
 async def test_a_malformed_internal_message_is_dead_lettered_and_the_next_taken(

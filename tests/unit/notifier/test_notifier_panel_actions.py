@@ -6,15 +6,15 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from services.notifier import panel_actions
-from services.notifier.acknowledging import action_link
-from services.notifier.acks import verify
+from services.notifier.acknowledging.endpoint import action_link
+from services.notifier.acknowledging.tokens import verify
 from services.notifier.bootstrap import HERE, NotifierSettings
-from services.notifier.guidance import load_guidance
-from services.notifier.panel_actions import PanelActions, ack_id, entries, own_actions, step_delivery
-from services.notifier.patterns import follow_panel_actions
+from services.notifier.case_events import follow_panel_actions
+from services.notifier.email.guidance import load_guidance
+from services.notifier.email.rendering import Renderer
 from services.notifier.policy import Priority, load_policy
-from services.notifier.rendering import Renderer
+from services.notifier.schedule import panel_actions
+from services.notifier.schedule.panel_actions import PanelActions, ack_id, entries, own_actions, step_delivery
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.events import Envelope, parse_event
 from shared.roles import Agency, Role
@@ -183,7 +183,7 @@ def panel_delivery(recipient: Recipient, event: Envelope) -> Delivery:
 
 def links_renderer(clock: FakeClock) -> tuple[Renderer, bytes]:
     settings = NotifierSettings()
-    templates = HERE / "email_templates"
+    templates = HERE / "email" / "templates"
     renderer = Renderer(templates, load_guidance(templates / "guidance.yaml"), action_link(settings, clock))
     return renderer, settings.ack_key()
 

@@ -7,9 +7,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.notifier.bootstrap import HERE
-from services.notifier.pauses import EXPIRING, NEVER_HELD, Pauses, active_until, fold, owner_recipient, reminder_due
-from services.notifier.pausing import Pausing
 from services.notifier.policy import Priority, load_policy
+from services.notifier.schedule.pauses import (
+    EXPIRING,
+    NEVER_HELD,
+    Pauses,
+    active_until,
+    fold,
+    owner_recipient,
+    reminder_due,
+)
+from services.notifier.schedule.pausing import Pausing
 from shared.events import Envelope, parse_event
 from shared.roles import Role
 from shared.team import CaseTeam

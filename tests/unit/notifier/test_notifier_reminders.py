@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.notifier.policy import Priority
-from services.notifier.reminders import Reminders, due, fold, recipients, reminder_delivery, taken
-from services.notifier.reminding import Reminding
+from services.notifier.schedule.reminders import Reminders, due, fold, recipients, reminder_delivery, taken
+from services.notifier.schedule.reminding import Reminding
 from shared.deliveries import Recipient
 from shared.events import Envelope, parse_event
 from shared.roles import Agency, Role

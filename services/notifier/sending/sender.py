@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.notifier import metrics
-from services.notifier.adapters import Mailer
 from services.notifier.clock import Clock
-from services.notifier.commanding import Topic
-from services.notifier.delivering import RetryPolicy, deliver, gave_up, technical_failure
-from services.notifier.ledger import EmailLedger, Seen
+from services.notifier.email.rendering import Renderer
+from services.notifier.email.smtp import Mailer
 from services.notifier.priorities import Priority
-from services.notifier.rendering import Renderer
-from services.notifier.states import DeliveryState
+from services.notifier.schedule.commands import Topic
+from services.notifier.sending.attempts import RetryPolicy, deliver, gave_up, technical_failure
+from services.notifier.sending.ledger import EmailLedger, Seen
+from services.notifier.sending.states import DeliveryState
 from shared import topics
 from shared.audit_records import AuditRecord
 from shared.deliveries import Delivery

@@ -8,13 +8,14 @@ from typing import Any
 
 import faust
 
-from services.notifier import metrics, panel_actions
+from services.notifier import metrics
 from services.notifier.clock import Clock
 from services.notifier.compliance import MissedAppointments, compliance_delivery, fold, recipients
-from services.notifier.escalating import Escalator
-from services.notifier.pausing import Pausing
 from services.notifier.policy import Policy, Priority
-from services.notifier.reminding import Reminding
+from services.notifier.schedule import panel_actions
+from services.notifier.schedule.pausing import Pausing
+from services.notifier.schedule.reminding import Reminding
+from services.notifier.schedule.scheduler import Escalator
 from shared import topics
 from shared.dead_letters import handle_or_dead_letter
 from shared.events import Envelope, parse_event_json

@@ -13,10 +13,10 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from services.notifier.adapters import Mailer, MailError, MessageError, PermanentMailError
 from services.notifier.clock import Clock
-from services.notifier.rendering import Email
-from services.notifier.states import DeliveryState, advance
+from services.notifier.email.rendering import Email
+from services.notifier.email.smtp import Mailer, MailError, MessageError, PermanentMailError
+from services.notifier.sending.states import DeliveryState, advance
 from shared.audit_records import AuditKind, AuditRecord, delivery_record, record_id_for
 from shared.deliveries import Delivery
 from shared.failures import where

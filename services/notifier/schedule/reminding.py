@@ -8,9 +8,9 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from services.notifier.clock import Clock
-from services.notifier.escalating import Escalator
 from services.notifier.policy import Priority
-from services.notifier.reminders import Reminders, due, fold, recipients, reminder_delivery, taken
+from services.notifier.schedule.reminders import Reminders, due, fold, recipients, reminder_delivery, taken
+from services.notifier.schedule.scheduler import Escalator
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.notifier.escalation import Escalation, duty_manager
+from services.notifier.schedule.escalation import Escalation, duty_manager
 from shared.deliveries import Delivery, Recipient
 from shared.events import Envelope
 from shared.roles import Agency, Role

@@ -17,14 +17,14 @@ from typing import Any
 
 import faust
 
-from services.notifier import ownership
 from services.notifier.clock import Clock
-from services.notifier.commanding import Topic, take_commands
-from services.notifier.durable import put
-from services.notifier.escalation import Escalation, add_delivery, is_due, pending_for
-from services.notifier.follow_ups import FollowUp, follow_ups
-from services.notifier.ownership import Ownership
 from services.notifier.policy import Priority
+from services.notifier.schedule import ownership
+from services.notifier.schedule.chases import FollowUp, follow_ups
+from services.notifier.schedule.commands import Topic, take_commands
+from services.notifier.schedule.durable import put
+from services.notifier.schedule.escalation import Escalation, add_delivery, is_due, pending_for
+from services.notifier.schedule.ownership import Ownership
 from shared import topics
 from shared.audit_records import AuditKind, delivery_record, record_id_for
 from shared.deliveries import Delivery

@@ -21,8 +21,7 @@ import faust
 
 from services.notifier import metrics
 from services.notifier.clock import Clock
-from services.notifier.commanding import Topic, take_commands
-from services.notifier.holding import (
+from services.notifier.holding.rules import (
     Holding,
     HoldKind,
     Placement,
@@ -34,11 +33,12 @@ from services.notifier.holding import (
     regrouped,
     release,
 )
-from services.notifier.holding import (
+from services.notifier.holding.rules import (
     placement as place_for,
 )
 from services.notifier.priorities import Priority
-from services.notifier.states import DeliveryState
+from services.notifier.schedule.commands import Topic, take_commands
+from services.notifier.sending.states import DeliveryState
 from shared import topics
 from shared.audit_records import AuditKind, delivery_record, record_id_for
 from shared.deliveries import Delivery

@@ -17,11 +17,11 @@ import faust
 from faust.web import Request, Response, View
 
 from services.notifier import metrics
-from services.notifier.acks import InvalidToken, claim_for, sign, verify
+from services.notifier.acknowledging.tokens import InvalidToken, claim_for, sign, verify
 from services.notifier.bootstrap import NotifierSettings
 from services.notifier.clock import Clock
-from services.notifier.commanding import Topic
 from services.notifier.policy import IMMEDIATE, Priority
+from services.notifier.schedule.commands import Topic
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord, record_id_for
 from shared.dead_letters import handle_or_dead_letter

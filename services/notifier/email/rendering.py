@@ -1,4 +1,4 @@
-"""Alert emails from Jinja2 files (`email_templates/`), per event type and priority, plain text and HTML.
+"""Alert emails from Jinja2 files (`email/templates/`), per event type and priority, plain text and HTML.
 
 Built from the delivery alone: the router already removed what this recipient may not see, so a
 withheld value cannot reach the email. Withheld fields are named (with whom to ask), never shown.
@@ -15,11 +15,11 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from services.notifier import panel_actions
-from services.notifier.formatting import fields, person_lines, value_text, when, words
-from services.notifier.guidance import Guidance
-from services.notifier.holding import RELEASED_TYPES
+from services.notifier.email.formatting import fields, person_lines, value_text, when, words
+from services.notifier.email.guidance import Guidance
+from services.notifier.holding.rules import RELEASED_TYPES
 from services.notifier.policy import IMMEDIATE, Priority
+from services.notifier.schedule import panel_actions
 from shared.deliveries import Delivery
 from shared.payloads import TriggerType
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import faust
 
-from services.notifier import pauses
 from services.notifier.clock import Clock
-from services.notifier.escalating import Escalator
-from services.notifier.pauses import Pauses
 from services.notifier.policy import Priority
+from services.notifier.schedule import pauses
+from services.notifier.schedule.pauses import Pauses
+from services.notifier.schedule.scheduler import Escalator
 from shared import topics
 from shared.events import Envelope
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from services.notifier import ownership, panel_actions
-from services.notifier.escalation import Escalation, escalation_delivery, next_step, targets
-from services.notifier.ownership import Ownership
 from services.notifier.priorities import Priority
+from services.notifier.schedule import ownership, panel_actions
+from services.notifier.schedule.escalation import Escalation, escalation_delivery, next_step, targets
+from services.notifier.schedule.ownership import Ownership
 from shared.deliveries import Delivery, Recipient
 from shared.team import CaseTeam
 
