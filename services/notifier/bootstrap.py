@@ -7,7 +7,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.notifier.email.smtp import Mailer, SmtpMailer, TestModeMailer
+from services.notifier.email import Mailer, SmtpMailer, TestModeMailer
 from shared.faust_app import FaustSettings
 from shared.settings import weak_secret
 

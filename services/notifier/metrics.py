@@ -2,7 +2,7 @@
 
 from prometheus_client import Counter, Gauge
 
-from services.notifier.sending.states import DeliveryState
+from services.notifier.states import DeliveryState
 from shared.audit_records import AuditRecord
 
 SENT = Counter("drr_notifier_emails_sent", "Emails the SMTP server accepted (or test mode recorded)", ["event_type"])

@@ -7,14 +7,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from services.notifier.compliance import MissedAppointments
-from services.notifier.holding.rules import Holding
-from services.notifier.priorities import IMMEDIATE as IMMEDIATE
-from services.notifier.priorities import Priority as Priority
-from services.notifier.schedule.escalation import Escalation
-from services.notifier.schedule.ownership import Ownership
-from services.notifier.schedule.panel_actions import PanelActions
-from services.notifier.schedule.pauses import Pauses
-from services.notifier.schedule.reminders import Reminders
+from services.notifier.holding import Holding
+from services.notifier.priorities import Priority
+from services.notifier.schedule import Escalation, Ownership, PanelActions, Pauses, Reminders
 from shared.payloads import PAYLOADS, Severity
 
 

@@ -21,7 +21,7 @@ from uuid import NAMESPACE_URL, uuid5
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifier.priorities import Priority
-from services.notifier.schedule.pauses import NEVER_HELD
+from services.notifier.schedule import NEVER_HELD
 from shared.deliveries import Delivery, Recipient
 
 RANK = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.CRITICAL]

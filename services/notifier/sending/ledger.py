@@ -14,9 +14,9 @@ from typing import Any
 from uuid import UUID
 
 from services.notifier.clock import Clock
+from services.notifier.durable import put
 from services.notifier.priorities import Priority
-from services.notifier.schedule.durable import put
-from services.notifier.sending.states import FINAL, DeliveryState
+from services.notifier.states import FINAL, DeliveryState
 from shared.deliveries import Delivery
 
 CHANNEL = "email"

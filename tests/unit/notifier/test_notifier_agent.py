@@ -13,7 +13,7 @@ from services.notifier.app import build
 from services.notifier.bootstrap import NotifierSettings
 from services.notifier.email.smtp import PermanentMailError
 from services.notifier.sending.ledger import EmailLedger
-from services.notifier.sending.states import DeliveryState
+from services.notifier.states import DeliveryState
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord
 from shared.deliveries import Delivery, Recipient, delivery_id_for

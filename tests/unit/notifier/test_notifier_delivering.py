@@ -7,9 +7,9 @@ import pytest
 
 from services.notifier.email.rendering import Email
 from services.notifier.email.smtp import MessageError, PermanentMailError, TransientMailError
-from services.notifier.policy import Priority
-from services.notifier.sending.attempts import RetryPolicy, deliver, gave_up
-from services.notifier.sending.states import DeliveryState
+from services.notifier.priorities import Priority
+from services.notifier.sending.sender import RetryPolicy, deliver, gave_up
+from services.notifier.states import DeliveryState
 from shared.audit_records import AuditKind, AuditRecord
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.roles import Agency, Role

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.notifier.sending.states import FINAL, TRANSITIONS, DeliveryState, IllegalTransition, advance
+from services.notifier.states import FINAL, TRANSITIONS, DeliveryState, IllegalTransition, advance
 
 S = DeliveryState
 
