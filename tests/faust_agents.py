@@ -8,7 +8,7 @@ from typing import Any
 
 import faust
 
-from services.notifier.in_order import HANDLER_TASK
+from services.notifier.sending.in_order import HANDLER_TASK
 
 Put = Callable[..., Awaitable[Any]]
 """`put(value, key=...)`: one message into the agent's stream, handled before it returns."""

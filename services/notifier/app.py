@@ -1,11 +1,12 @@
 """Notifier: turns each delivery into exactly one email (plain text + HTML, from Jinja2 files) over
 SMTP, at once (critical and high), or held back and released as one email with others (normal after a
-settle window, low in a daily digest, non-critical while the case is paused: holding.py). Every email
-takes one path (sending.py): a durable ledger (Faust table) that makes redelivery, restarts and replays
-send nothing twice, the delivery state machine (states.py) with an audit record and a metric per
+settle window, low in a daily digest, non-critical while the case is paused: holding/). Every email
+takes one path (sending/sender.py): a durable ledger (Faust table) that makes redelivery, restarts and
+replays send nothing twice, the delivery state machine (states.py) with an audit record and a metric per
 transition, and the dead-letter topic for what it gives up on. Several deliveries are under way at
-once, one per case, acknowledged in the order they came (in_order.py); a handler that fails unexpectedly
-stops the worker, so what it had not committed is handled again after its restart.
+once, one per case, acknowledged in the order they came (sending/in_order.py); a handler that fails
+unexpectedly stops the worker, so what it had not committed is handled again after its restart.
+Scheduled work (escalations, ownership, panel actions, reminders, pauses) runs on one scheduler (schedule/).
 
 Run: `python -m services.notifier` (settings: DRR_KAFKA_BOOTSTRAP, DRR_NOTIFIER_PORT,
 DRR_NOTIFIER_SMTP_HOST, DRR_NOTIFIER_SMTP_PORT, DRR_NOTIFIER_DELIVERY_MODE, ...).
@@ -13,36 +14,30 @@ Alert on `drr_notifier_dead_letters_total`.
 """
 
 import asyncio
-import logging
 from functools import partial
 
 import faust
 
 from services.notifier import metrics
 from services.notifier.acknowledging import action_link, wire_acks
-from services.notifier.adapters import Mailer
 from services.notifier.bootstrap import NotifierSettings, mailer_for
+from services.notifier.case_events import wire_case_events
 from services.notifier.clock import Clock, SystemClock
-from services.notifier.delivering import SERVICE, RetryPolicy
-from services.notifier.escalating import wire_escalation
-from services.notifier.guidance import load_guidance
-from services.notifier.holds import wire_holds
-from services.notifier.in_order import InOrder
-from services.notifier.ledger import EmailLedger, Seen
-from services.notifier.patterns import wire_case_events
-from services.notifier.pausing import wire_pauses
-from services.notifier.policy import load_policy
+from services.notifier.command_topics import wire_commands
+from services.notifier.compliance import PatternWatcher
+from services.notifier.email import Mailer, Renderer, load_guidance
+from services.notifier.holding import Holds
+from services.notifier.policy import Policy, load_policy
 from services.notifier.priorities import original_of
-from services.notifier.rendering import Renderer
-from services.notifier.sending import Sending
+from services.notifier.schedule import AlertWatch, CaseTeams, Chasing, Pausing, Reminding, Scheduler, chases
+from services.notifier.sending import SERVICE, EmailLedger, InOrder, RetryPolicy, Seen, Sender
 from services.notifier.states import DeliveryState
+from services.notifier.tables import Tables
 from shared import topics
 from shared.dead_letters import DATA_ERRORS, parse_or_dead_letter
 from shared.deliveries import Delivery
 from shared.faust_app import make_app, raw_topic
 from shared.record_signing import RecordSigner, SigningAuditTopic
-
-log = logging.getLogger(__name__)
 
 
 def build(
@@ -51,41 +46,57 @@ def build(
     clock: Clock | None = None,
     ledger: EmailLedger | None = None,
 ) -> faust.App:
-    """The app; `mailer`, `clock` and `ledger` replace the SMTP adapter, the system clock and the
-    Kafka-backed ledger (broker-free tests pass fakes)."""
+    """The app, its parts made in the order they depend on each other; `mailer`, `clock` and `ledger` replace
+    the SMTP adapter, the system clock and the Kafka-backed ledger (broker-free tests pass fakes)."""
     app = make_app(topics.NOTIFIER_APP_ID, settings)
     metrics.zero_series()
-    time = clock or SystemClock()
-    deliveries = raw_topic(app, topics.DELIVERIES)
+    time, policy, tables = clock or SystemClock(), load_policy(settings.policy_path), Tables.of(app)
     audit = SigningAuditTopic(raw_topic(app, topics.AUDIT), RecordSigner.from_file(SERVICE, settings.record_key_path))
     dead_letters = raw_topic(app, topics.DEAD_LETTERS)
-    send_with = mailer or mailer_for(settings)
+
+    ack_url = wire_acks(app, settings, time, audit, tables.acks)
     guidance = load_guidance(settings.templates_dir / "guidance.yaml")
     renderer = Renderer(settings.templates_dir, guidance, action_link(settings, time))
-    policy = load_policy(settings.policy_path)
-    # no value_type: faust would restore values with `dict.from_data` (which does not exist); plain JSON
-    table = app.Table(topics.NOTIFIER_EMAILS_TABLE, partitions=topics.PARTITIONS, key_type=str)
-    ledger = ledger or EmailLedger(table, time)
-    retry = RetryPolicy(
-        settings.max_attempts, settings.retry_base_s, settings.retry_max_delay_s, settings.retry_max_age_s
-    )
-    ack_url = wire_acks(app, settings, time, audit)
-    escalator = wire_escalation(
-        app,
-        policy.escalation,
-        time,
-        audit,
-        unit_s=settings.escalation_unit_s,
-        sweep_s=settings.escalation_sweep_s,
-        owners=policy.ownership,
-    )
-    pauses = wire_pauses(app, policy.pauses, time, escalator)
-    wire_case_events(app, policy, time, escalator, pauses)
-    holds = wire_holds(app, policy.holding, time, audit, sweep_s=settings.escalation_sweep_s, pauses=pauses)
-    delivered = DeliveryState.DELIVERED_TEST if settings.delivery_mode == "test" else DeliveryState.DELIVERED
-    sending = Sending(
-        ledger, renderer, send_with, retry, time, delivered, ack_url, escalator.watch, audit, dead_letters
-    )
+    ledger = ledger or EmailLedger(tables.emails, time)
+    alerts = AlertWatch(tables.chases, policy.escalation, time, settings.escalation_unit_s)
+    sender = Sender(
+        ledger, renderer, mailer or mailer_for(settings), _retry(settings), time, _delivered(settings), ack_url,
+        alerts.watch, audit, dead_letters,
+    )  # fmt: skip
+
+    teams = CaseTeams(tables.teams)
+    pausing = Pausing(policy.pauses, time, tables.pauses, teams, sender.send)
+    reminding = Reminding(policy.reminders, time, tables.reminders, teams, sender.send)
+    chasing = Chasing(
+        tables.chases, chases(policy.escalation, policy.ownership, tables.acks), teams, sender.send, audit, time,
+        unit_s=settings.escalation_unit_s, owners=policy.ownership, panel=policy.panel_actions,
+        at_hour_utc=policy.reminders.at_hour_utc,
+    )  # fmt: skip
+    schedule_commands, hold_commands = raw_topic(app, topics.ESCALATIONS), raw_topic(app, topics.HOLDS)
+    scheduler = Scheduler(schedule_commands, time, [pausing, reminding, chasing])
+    wire_commands(app, schedule_commands, scheduler.take, name="notifier.escalations", sweep=scheduler.sweep,
+                  sweep_s=settings.escalation_sweep_s)  # fmt: skip
+    watcher = PatternWatcher(policy.missed_appointments, time, tables.compliance, teams, sender.send)
+    wire_case_events(app, teams, chasing, watcher, reminding, pausing)
+    holds = Holds(policy.holding, time, tables.holds, (hold_commands, audit), pausing, sender.send)
+    wire_commands(app, hold_commands, holds.on_command, name="notifier.holds", sweep=holds.sweep,
+                  sweep_s=settings.escalation_sweep_s)  # fmt: skip
+
+    wire_deliveries(app, settings, policy, ledger, holds, sender, dead_letters)
+    return app
+
+
+def wire_deliveries(
+    app: faust.App,
+    settings: NotifierSettings,
+    policy: Policy,
+    ledger: EmailLedger,
+    holds: Holds,
+    sender: Sender,
+    dead_letters: faust.TopicT,
+) -> None:
+    """The one actor on drr.deliveries; several deliveries under way within it, one per case, acknowledged
+    in order (sending/in_order.py)."""
 
     async def handle(delivery: Delivery) -> None:
         """A delivery from the router: sent now, or held for a grouped email, a digest or a pause's end."""
@@ -97,12 +108,10 @@ def build(
         priority = ledger.priority_of(original_of(delivery)) or own
         place = holds.placement(delivery, priority)
         if place is None:
-            await sending.send(delivery, priority)
+            await sender.send(delivery, priority)
             return
         await holds.hold(delivery, priority, place)  # on the broker before the ledger says held
         await ledger.mark(delivery, DeliveryState.HELD, priority)
-
-    escalator.send = holds.send = sending.send
 
     in_order = InOrder(settings.in_flight, on_failure=lambda error: asyncio.ensure_future(app.crash(error)))
     metrics.UNDER_WAY.set_function(lambda: in_order.under_way)
@@ -115,11 +124,10 @@ def build(
         try:
             await handle(delivery)
         except DATA_ERRORS:  # it parsed, yet something in it cannot be used: that delivery alone is given up on
-            await sending.give_up(delivery)
+            await sender.give_up(delivery)
         # anything else (the broker) stops the worker (in_order.py): handled again after the restart
 
-    # One actor; several deliveries under way within it, one per case, acknowledged in order (in_order.py)
-    @app.agent(deliveries)
+    @app.agent(raw_topic(app, topics.DELIVERIES))
     async def notify(stream: faust.StreamT[bytes]) -> None:
         try:
             async for event in stream.noack().events():  # type: ignore[attr-defined]  # Stream has it, StreamT not
@@ -127,4 +135,12 @@ def build(
         finally:
             await in_order.close(timeout_s=settings.smtp_timeout_s)
 
-    return app
+
+def _retry(settings: NotifierSettings) -> RetryPolicy:
+    s = settings
+    return RetryPolicy(s.max_attempts, s.retry_base_s, s.retry_max_delay_s, s.retry_max_age_s)
+
+
+def _delivered(settings: NotifierSettings) -> DeliveryState:
+    """DELIVERED, or DELIVERED_TEST in test mode (nothing leaves the machine)."""
+    return DeliveryState.DELIVERED_TEST if settings.delivery_mode == "test" else DeliveryState.DELIVERED

@@ -7,7 +7,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.notifier.adapters import Mailer, SmtpMailer, TestModeMailer
+from services.notifier.email import Mailer, SmtpMailer, TestModeMailer
 from shared.faust_app import FaustSettings
 from shared.settings import weak_secret
 
@@ -59,7 +59,7 @@ class NotifierSettings(FaustSettings):
     """How long an acknowledgement link works."""
     policy_path: Path = HERE / "policy.yaml"
     """Priorities, escalation chains, compliance windows and reminder offsets, as data."""
-    templates_dir: Path = HERE / "email_templates"
+    templates_dir: Path = HERE / "email" / "templates"
     escalation_unit_s: float = Field(60.0, gt=0)
     """Seconds in one of policy.yaml's escalation minutes (tests set 1 to run minutes as seconds)."""
     escalation_sweep_s: float = Field(5.0, gt=0)

@@ -1,23 +1,31 @@
 """Compliance patterns as data: N missed appointments within a window (default 2 in 30 days) make one
 compliance alert to the case manager and the panel chair, listing the pattern.
 
-Pure: the per-case state is a plain dict (a Faust table value), folded from attendance events. The alert
+The rules are pure: the per-case state is a plain dict (a Faust table value), folded from attendance
+events; `PatternWatcher` applies them inside the notifier's drr.events consumer (case_events.py). The alert
 lists operational fields only (when, appointment type, agency) and its delivery id depends only on the
 misses it lists, so a replay of drr.events sends nothing new.
 """
 
+import logging
+from collections.abc import MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.notifier.clock import Clock
+from services.notifier.ports import Send
+from services.notifier.priorities import Priority
+from services.notifier.schedule import CaseTeams
 from shared.deliveries import Delivery, Recipient
 from shared.events import Envelope
 from shared.payloads import AppointmentAttended, AppointmentMissed
 from shared.roles import Role
 from shared.team import CaseTeam
 
+log = logging.getLogger(__name__)
 EVENT_TYPE = "compliance.pattern"
 
 
@@ -74,3 +82,24 @@ def compliance_delivery(case_id: str, pattern: list[dict[str, Any]], recipient: 
         recipient=recipient, payload={"missed_appointments": missed, "count": len(pattern)},
         fields_withheld=[], rule="compliance",
     )  # fmt: skip
+
+
+class PatternWatcher:
+    """The `compliance` table, folded per case; a pattern's alert goes at once through the sending path."""
+
+    def __init__(
+        self, rule: MissedAppointments, clock: Clock, table: MutableMapping[str, Any], teams: CaseTeams, send: Send
+    ) -> None:
+        self.rule, self.clock, self.table, self.teams, self.send = rule, clock, table, teams, send
+
+    async def on_event(self, event: Envelope) -> None:
+        before = self.table.get(event.case_id) or {}
+        after, pattern = fold(before, event, self.rule)
+        if after != before:
+            self.table[event.case_id] = after
+        if not pattern:
+            return
+        for recipient in recipients(self.teams.of(event.case_id), self.rule):
+            delivery = compliance_delivery(event.case_id, pattern, recipient, self.clock.now())
+            await self.send(delivery, Priority.HIGH)
+        log.info("compliance pattern", extra={"case_id": event.case_id, "misses": len(pattern)})

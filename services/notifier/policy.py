@@ -7,14 +7,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from services.notifier.compliance import MissedAppointments
-from services.notifier.escalation import Escalation
 from services.notifier.holding import Holding
-from services.notifier.ownership import Ownership
-from services.notifier.panel_actions import PanelActions
-from services.notifier.pauses import Pauses
-from services.notifier.priorities import IMMEDIATE as IMMEDIATE
-from services.notifier.priorities import Priority as Priority
-from services.notifier.reminders import Reminders
+from services.notifier.priorities import Priority
+from services.notifier.schedule import Escalation, Ownership, PanelActions, Pauses, Reminders
 from shared.payloads import PAYLOADS, Severity
 
 

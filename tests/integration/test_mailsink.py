@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from deploy.local.mailsink import MailSink
-from services.notifier.adapters import PermanentMailError, SmtpMailer, TransientMailError
+from services.notifier.email.smtp import PermanentMailError, SmtpMailer, TransientMailError
 
 
 def free_port() -> int:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.notifier.adapters import MailError
 from services.notifier.bootstrap import HERE
-from services.notifier.guidance import load_guidance
-from services.notifier.rendering import Renderer
+from services.notifier.email.guidance import load_guidance
+from services.notifier.email.rendering import Renderer
+from services.notifier.email.smtp import MailError
 
 
 @dataclass
@@ -69,5 +69,5 @@ class Sleeps:
 
 
 def renderer() -> Renderer:
-    templates = HERE / "email_templates"
+    templates = HERE / "email" / "templates"
     return Renderer(templates, load_guidance(templates / "guidance.yaml"))

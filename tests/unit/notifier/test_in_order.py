@@ -3,7 +3,7 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from services.notifier.in_order import InOrder
+from services.notifier.sending.in_order import InOrder
 
 
 class Message:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.notifier.acks import AckClaim, InvalidToken, claim_for, sign, verify
+from services.notifier.acknowledging.tokens import AckClaim, InvalidToken, claim_for, sign, verify
 from tests.unit.notifier.fakes import FakeClock
 
 SECRET = b"k" * 32

@@ -17,7 +17,7 @@ from aiosmtplib import (
     SMTPServerDisconnected,
 )
 
-from services.notifier.adapters import (
+from services.notifier.email.smtp import (
     MessageError,
     PermanentMailError,
     SmtpMailer,

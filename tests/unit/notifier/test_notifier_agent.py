@@ -9,10 +9,10 @@ from uuid import uuid4
 
 from prometheus_client import REGISTRY
 
-from services.notifier.adapters import PermanentMailError
 from services.notifier.app import build
 from services.notifier.bootstrap import NotifierSettings
-from services.notifier.ledger import EmailLedger
+from services.notifier.email.smtp import PermanentMailError
+from services.notifier.sending.ledger import EmailLedger
 from services.notifier.states import DeliveryState
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord

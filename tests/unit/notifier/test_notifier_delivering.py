@@ -5,10 +5,10 @@ from uuid import uuid4
 
 import pytest
 
-from services.notifier.adapters import MessageError, PermanentMailError, TransientMailError
-from services.notifier.delivering import RetryPolicy, deliver, gave_up
-from services.notifier.policy import Priority
-from services.notifier.rendering import Email
+from services.notifier.email.rendering import Email
+from services.notifier.email.smtp import MessageError, PermanentMailError, TransientMailError
+from services.notifier.priorities import Priority
+from services.notifier.sending.sender import RetryPolicy, deliver, gave_up
 from services.notifier.states import DeliveryState
 from shared.audit_records import AuditKind, AuditRecord
 from shared.deliveries import Delivery, Recipient, delivery_id_for

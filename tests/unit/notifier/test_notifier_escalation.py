@@ -9,10 +9,15 @@ from uuid import UUID, uuid4
 import pytest
 
 from services.notifier.bootstrap import HERE
-from services.notifier.escalating import Escalator
-from services.notifier.escalation import Escalation, escalation_delivery, pending_for
-from services.notifier.ownership import Ownership
-from services.notifier.policy import Priority, load_policy
+from services.notifier.policy import load_policy
+from services.notifier.priorities import Priority
+from services.notifier.schedule.chases import Chasing, chases
+from services.notifier.schedule.escalation import AlertWatch, Escalation, escalation_delivery, pending_for
+from services.notifier.schedule.ownership import Ownership
+from services.notifier.schedule.panel_actions import PanelActions
+from services.notifier.schedule.reminders import Reminders
+from services.notifier.schedule.scheduler import Kind, Scheduler, kind_of
+from services.notifier.schedule.teams import CaseTeams
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.events import Envelope, parse_event
 from shared.payloads import Practitioner
@@ -56,7 +61,9 @@ class Recording:
 
 
 class Harness:
-    def __init__(self) -> None:
+    """The chase kind on one scheduler, as app.build wires them, over plain dicts; more kinds can be added."""
+
+    def __init__(self, panel: PanelActions | None = None, at_hour_utc: int = Reminders().at_hour_utc) -> None:
         self.clock = FakeClock()
         self.pending = FakeTable()
         self.acks: dict[str, Any] = {}
@@ -65,11 +72,23 @@ class Harness:
         )})  # fmt: skip
         self.commands, self.audit = Recording(), Recording()
         self.teams: dict[str, Any] = {"C-9": team.model_dump(mode="json")}
-        tables = (self.teams, self.pending, self.acks)
-        self.escalator = Escalator(POLICY, self.clock, 60.0, tables, (self.commands, self.audit), Ownership())
+        self.case_teams = CaseTeams(self.teams)
+        self.alerts = AlertWatch(self.pending, POLICY, self.clock, 60.0)
+        self.chasing = Chasing(
+            self.pending, chases(POLICY, Ownership(), self.acks), self.case_teams, self.send, self.audit, self.clock,
+            unit_s=60.0, owners=Ownership(), panel=panel or PanelActions(), at_hour_utc=at_hour_utc,
+        )  # fmt: skip
+        self.kinds: list[Kind] = [self.chasing]
         self.emails: list[Delivery] = []
         self.priorities: list[Priority] = []
-        self.escalator.send = self.send
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.commands, self.clock, self.kinds)
+
+    def add(self, kind: Kind) -> None:
+        """Another kind on the same scheduler, ahead of the chases (as app.build orders them)."""
+        self.kinds.insert(len(self.kinds) - 1, kind)
 
     async def send(self, delivery: Delivery, priority: Priority) -> None:
         self.emails.append(delivery)
@@ -79,9 +98,9 @@ class Harness:
         """Advance the clock, sweep, and feed every command the sweep produced to the agent."""
         self.clock.advance(minutes * 60)
         self.commands.sent.clear()
-        await self.escalator.sweep()
+        await self.scheduler.sweep()
         for _, raw in list(self.commands.sent):
-            await self.escalator.on_command(json.loads(raw))
+            await self.scheduler.take(json.loads(raw))
 
 
 def test_the_shipped_policy_escalates_critical_triggers_only() -> None:
@@ -104,14 +123,14 @@ def test_a_one_minute_unit_of_one_second_makes_minutes_seconds() -> None:
 
 async def test_nothing_happens_before_the_window_ends() -> None:
     h = Harness()
-    h.escalator.watch(alert(), sent=True)
+    h.alerts.watch(alert(), sent=True)
     await h.tick(29)
     assert h.emails == [] and h.commands.sent == []
 
 
 async def test_the_chain_is_walked_level_by_level_and_looped_then_stops() -> None:
     h = Harness()
-    h.escalator.watch(alert(), sent=True)
+    h.alerts.watch(alert(), sent=True)
     addresses = []
     for _ in range(6):
         await h.tick(30)
@@ -127,7 +146,7 @@ async def test_the_chain_is_walked_level_by_level_and_looped_then_stops() -> Non
 async def test_an_acknowledged_alert_does_not_escalate() -> None:
     h = Harness()
     delivery = alert()
-    h.escalator.watch(delivery, sent=True)
+    h.alerts.watch(delivery, sent=True)
     h.acks[str(delivery.delivery_id)] = {"delivery_id": str(delivery.delivery_id)}
     await h.tick(31)
     assert h.emails == [] and h.pending == {}
@@ -136,7 +155,7 @@ async def test_an_acknowledged_alert_does_not_escalate() -> None:
 async def test_an_acknowledgement_between_levels_stops_the_chain() -> None:
     h = Harness()
     delivery = alert()
-    h.escalator.watch(delivery, sent=True)
+    h.alerts.watch(delivery, sent=True)
     await h.tick(30)
     h.acks[str(delivery.delivery_id)] = {}
     await h.tick(30)
@@ -145,17 +164,17 @@ async def test_an_acknowledgement_between_levels_stops_the_chain() -> None:
 
 async def test_a_repeated_command_sends_nothing_twice() -> None:
     h = Harness()
-    h.escalator.watch(alert(), sent=True)
+    h.alerts.watch(alert(), sent=True)
     await h.tick(30)
     first = list(h.emails)
     for _, raw in h.commands.sent:  # the same command again, as after a restart before its offset was committed
-        await h.escalator.on_command(json.loads(raw))
+        await h.scheduler.take(json.loads(raw))
     assert h.emails == first
 
 
 def test_a_dead_lettered_alert_is_not_watched() -> None:
     h = Harness()
-    h.escalator.watch(alert(), sent=False)
+    h.alerts.watch(alert(), sent=False)
     assert h.pending == {}
 
 
@@ -183,7 +202,7 @@ def test_a_chain_level_must_be_a_role_or_the_duty_manager() -> None:
 
 async def test_acknowledging_an_escalation_email_stops_the_chain() -> None:
     h = Harness()
-    h.escalator.watch(alert(), sent=True)
+    h.alerts.watch(alert(), sent=True)
     await h.tick(30)
     [escalation] = h.emails
     h.acks[str(escalation.delivery_id)] = {}
@@ -195,9 +214,9 @@ async def test_an_acknowledgement_by_any_recipient_of_the_alert_counts() -> None
     h = Harness()
     first = alert()
     second = alert(event_id=first.event_id, to="pol-1")
-    h.escalator.watch(first, sent=True)
-    h.escalator.watch(second, sent=True)
-    h.escalator.watch(second, sent=True)  # redelivered: no second entry
+    h.alerts.watch(first, sent=True)
+    h.alerts.watch(second, sent=True)
+    h.alerts.watch(second, sent=True)  # redelivered: no second entry
     assert len(h.pending) == 1
     h.acks[str(second.delivery_id)] = {}
     await h.tick(30)
@@ -218,8 +237,8 @@ MANAGER = {"id": "cm-1", "name": "Sam", "email": "sam@probation.example", "agenc
 
 
 async def on_event(h: Harness, event: Envelope) -> None:
-    h.escalator.fold_team(event)
-    await h.escalator.check_owner(event)
+    h.case_teams.fold(event)
+    await h.chasing.check_owner(event)
 
 
 async def test_an_event_on_an_unowned_case_alerts_the_chair_at_once_and_repeats_until_assigned() -> None:
@@ -250,3 +269,46 @@ async def test_the_case_manager_leaving_makes_the_case_unowned_again() -> None:
     await on_event(h, case_event("case_manager.assigned", {"practitioner": MANAGER}))
     await on_event(h, case_event("team.member_left", {"practitioner_id": "cm-1"}))
     assert [str(d.recipient.email) for d in h.emails] == ["chair@la.example"]
+
+
+async def test_the_sweep_names_each_command_s_kind_and_a_step_is_taken_once() -> None:
+    h = Harness()
+    h.alerts.watch(alert(), sent=True)
+    h.clock.advance(30 * 60)
+    await h.scheduler.sweep()
+    [(key, raw)] = h.commands.sent
+    assert key == b"C-9" and json.loads(raw)["kind"] == "chase"
+    await h.scheduler.take(json.loads(raw))
+    await h.scheduler.take(json.loads(raw))
+    assert [e.recipient.practitioner_id for e in h.emails] == ["chair-1"]
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ({"alert_id": "a-1", "step": 0}, "chase"),
+        ({"pause": "pz-1", "expires_at": "2026-12-01T00:00:00+00:00", "case_id": "C-9"}, "pause"),
+        ({"purge": "pz-1", "expires_at": "2026-12-01T00:00:00+00:00", "case_id": "C-9"}, "pause"),
+        ({"reminder": "release", "days_before": 7, "case_id": "C-9"}, "reminder"),
+        ({"kind": "reminder", "reminder": "release", "days_before": 7, "case_id": "C-9"}, "reminder"),
+    ],
+)
+def test_commands_written_before_kinds_were_named_are_still_read(command: dict[str, Any], kind: str) -> None:
+    assert kind_of(command) == kind
+
+
+async def test_a_chase_step_in_the_old_shape_is_still_taken() -> None:
+    h = Harness()
+    h.alerts.watch(alert(), sent=True)
+    h.clock.advance(30 * 60)
+    [(alert_id, entry)] = list(h.pending.items())
+    await h.scheduler.take({"alert_id": alert_id, "step": entry["step"]})  # as written by the last release
+    assert [e.recipient.practitioner_id for e in h.emails] == ["chair-1"]
+    assert h.pending[alert_id]["step"] == 1
+
+
+async def test_a_command_of_no_known_kind_is_refused_as_a_data_error() -> None:
+    with pytest.raises(KeyError):
+        await Harness().scheduler.take({"kind": "no.such"})
+    with pytest.raises(KeyError):
+        await Harness().scheduler.take({"case_id": "C-9"})

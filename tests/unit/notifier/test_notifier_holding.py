@@ -6,8 +6,8 @@ from typing import Any
 
 from markupsafe import escape
 
-from services.notifier.holding import Holding, HoldKind, Placement, added, is_due, next_digest, placement, release
-from services.notifier.holds import Holds
+from services.notifier.holding.batches import Holds
+from services.notifier.holding.rules import Holding, HoldKind, Placement, added, is_due, next_digest, placement, release
 from services.notifier.priorities import Priority
 from services.notifier.states import DeliveryState
 from shared.audit_records import AuditKind, AuditRecord
@@ -136,14 +136,13 @@ class Recorder:
 
 async def test_holds_add_then_release_one_email_and_record_each_alert_as_sent_in_it() -> None:
     clock, table, commands, audit = FakeClock(NOW), {}, Recorder(), Recorder()
-    holds = Holds(RULE, clock, table, (commands, audit), Paused(None))
     emails: list[tuple[Delivery, Priority]] = []
 
     async def send(delivery: Delivery, priority: Priority) -> DeliveryState:
         emails.append((delivery, priority))
         return DeliveryState.DELIVERED
 
-    holds.send = send
+    holds = Holds(RULE, clock, table, (commands, audit), Paused(None), send)
     deliveries = [delivery_for("appointment.missed"), delivery_for("case.closed")]
     for d in deliveries:
         await holds.on_command(add_command(holds, d))
@@ -173,6 +172,10 @@ def add_command_at(d: Delivery, place: Placement) -> dict[str, Any]:
             "route_key": place.route_key, "release_at": place.release_at.isoformat()}  # fmt: skip
 
 
+async def nothing_sent(delivery: Delivery, priority: Priority) -> DeliveryState:
+    raise AssertionError("nothing is sent here")
+
+
 class Paused:
     def __init__(self, until: datetime | None) -> None:
         self.until = until
@@ -183,7 +186,7 @@ class Paused:
 
 async def test_a_group_whose_case_was_paused_while_it_settled_waits_for_the_pause() -> None:
     clock, table, pauses = FakeClock(NOW), {}, Paused(None)
-    holds = Holds(RULE, clock, table, (Recorder(), Recorder()), pauses)
+    holds = Holds(RULE, clock, table, (Recorder(), Recorder()), pauses, nothing_sent)
     await holds.on_command(add_command(holds, delivery_for("appointment.missed")))
     pauses.until = NOW + timedelta(days=2)
     clock.advance(120)
@@ -193,7 +196,7 @@ async def test_a_group_whose_case_was_paused_while_it_settled_waits_for_the_paus
 
 async def test_a_paused_batch_whose_case_is_paused_again_before_its_release_keeps_waiting() -> None:
     clock, table, pauses = FakeClock(NOW), {}, Paused(NOW + timedelta(days=1))
-    holds = Holds(RULE, clock, table, (Recorder(), Recorder()), pauses)
+    holds = Holds(RULE, clock, table, (Recorder(), Recorder()), pauses, nothing_sent)
     d = delivery_for("appointment.missed")
     place = holds.placement(d, Priority.NORMAL)
     assert place is not None and place.kind is HoldKind.PAUSED

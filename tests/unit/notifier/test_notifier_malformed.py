@@ -8,7 +8,7 @@ import pytest
 
 from services.notifier.app import build
 from services.notifier.bootstrap import NotifierSettings
-from services.notifier.ledger import EmailLedger
+from services.notifier.sending.ledger import EmailLedger
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord
 from shared.deliveries import Delivery
@@ -53,15 +53,22 @@ COMMANDS = [b"not json", b"[]", b"{}", json.dumps({"add": {"delivery_id": "x"}})
     ("agent", "source", "bad"),
     [
         *[("notifier.holds", topics.HOLDS, bad) for bad in COMMANDS],
-        *[("notifier.escalations", topics.ESCALATIONS, bad) for bad in [*COMMANDS[:2], b'{"alert_id": ["x"]}']],
-        *[("services.notifier.acknowledging.acknowledge", topics.ACKS, bad) for bad in COMMANDS[:3]],
+        *[
+            ("notifier.escalations", topics.ESCALATIONS, bad)
+            for bad in [*COMMANDS[:3], b'{"alert_id": ["x"]}', b'{"kind": "no.such", "case_id": "C-1"}']
+        ],
+        *[("services.notifier.acknowledging.endpoint.acknowledge", topics.ACKS, bad) for bad in COMMANDS[:3]],
     ],
 )
 async def test_a_malformed_internal_message_is_dead_lettered_and_the_next_taken(
     agent: str, source: str, bad: bytes, sent: Sent
 ) -> None:
     """Taken twice, with a message between: each time dead-lettered, and the agent goes on."""
-    between = b'{"delivery_id": ["d-1"]}' if source == topics.ACKS else b'{"release": "none", "opened_at": "x"}'
+    between = {
+        topics.ACKS: b'{"delivery_id": ["d-1"]}',
+        topics.HOLDS: b'{"release": "none", "opened_at": "x"}',
+        topics.ESCALATIONS: b'{"kind": "chase", "alert_id": "none", "step": 0}',  # stale: taken, sends nothing
+    }[source]
     await feed(agent, [bad, between, bad])
     found = letters(sent)
     assert [letter["value"] for letter in found] == ([bad, between, bad] if source == topics.ACKS else [bad, bad])

@@ -6,15 +6,15 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from services.notifier import panel_actions
-from services.notifier.acknowledging import action_link
-from services.notifier.acks import verify
+from services.notifier.acknowledging.endpoint import action_link
+from services.notifier.acknowledging.tokens import verify
 from services.notifier.bootstrap import HERE, NotifierSettings
-from services.notifier.guidance import load_guidance
-from services.notifier.panel_actions import PanelActions, ack_id, entries, own_actions, step_delivery
-from services.notifier.patterns import follow_panel_actions
-from services.notifier.policy import Priority, load_policy
-from services.notifier.rendering import Renderer
+from services.notifier.email.guidance import load_guidance
+from services.notifier.email.rendering import Renderer
+from services.notifier.policy import load_policy
+from services.notifier.priorities import Priority
+from services.notifier.schedule import panel_actions
+from services.notifier.schedule.panel_actions import PanelActions, ack_id, entries, own_actions, step_delivery
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.events import Envelope, parse_event
 from shared.roles import Agency, Role
@@ -57,7 +57,7 @@ def closed(case_id: str = "C-9") -> Envelope:
 
 
 def harness() -> Harness:
-    h = Harness()
+    h = Harness(POLICY.panel_actions, POLICY.reminders.at_hour_utc)
     h.teams["C-9"] = TEAM.model_dump(mode="json")
     h.clock.current = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     return h
@@ -94,7 +94,7 @@ def test_ids_are_deterministic_per_event_action_and_owner() -> None:
 
 async def test_an_unacknowledged_action_reminds_its_owners_at_the_due_date_then_the_chair_two_days_later() -> None:
     h = harness()
-    follow_panel_actions(h.escalator, decision(actions=ACTIONS[:1]), POLICY)
+    h.chasing.follow_panel_actions(decision(actions=ACTIONS[:1]))
     await h.tick(6 * 24 * 60 - 4 * 60)  # 2026-12-01 08:00: not yet due (09:00 UTC)
     assert h.emails == []
     await h.tick(60)
@@ -116,7 +116,7 @@ async def test_an_unacknowledged_action_reminds_its_owners_at_the_due_date_then_
 async def test_each_owner_acknowledges_separately_and_an_ack_after_the_reminder_spares_the_chair() -> None:
     h = harness()
     event = decision(actions=ACTIONS[:1])
-    follow_panel_actions(h.escalator, event, POLICY)
+    h.chasing.follow_panel_actions(event)
     h.acks[str(ack_id(event.event_id, 0, "mh-a"))] = {}
     await h.tick(7 * 24 * 60)  # past the due date: only mh-b is reminded
     assert to(h) == [(panel_actions.OVERDUE, "mh-b", "Offer grief counselling")]
@@ -127,7 +127,7 @@ async def test_each_owner_acknowledges_separately_and_an_ack_after_the_reminder_
 
 async def test_an_action_nobody_on_the_team_owns_goes_to_the_chair_at_its_due_date() -> None:
     h = harness()
-    follow_panel_actions(h.escalator, decision(actions=ACTIONS[1:]), POLICY)
+    h.chasing.follow_panel_actions(decision(actions=ACTIONS[1:]))
     await h.tick(7 * 24 * 60)  # 2026-12-02 12:00: not yet due (2026-12-03)
     assert h.emails == []
     await h.tick(24 * 60)
@@ -142,7 +142,7 @@ async def test_no_chair_on_the_team_means_the_owners_agency_duty_manager_who_lea
     h = harness()
     probation_officer = member("po-1", Role.PROBATION, Agency.PROBATION)
     h.teams["C-9"] = CaseTeam(members={"po-1": probation_officer}).model_dump(mode="json")
-    follow_panel_actions(h.escalator, decision(actions=[{**ACTIONS[0], "owner_role": "probation"}]), POLICY)
+    h.chasing.follow_panel_actions(decision(actions=[{**ACTIONS[0], "owner_role": "probation"}]))
     await h.tick(10 * 24 * 60)  # long past both steps: one step per sweep, none skipped
     await h.tick(1)
     assert [(d.recipient.email, d.payload.get("owner")) for d in h.emails] == [
@@ -153,13 +153,13 @@ async def test_no_chair_on_the_team_means_the_owners_agency_duty_manager_who_lea
 async def test_a_redelivered_decision_does_not_restart_and_a_closed_case_drops_its_actions() -> None:
     h = harness()
     event = decision()
-    follow_panel_actions(h.escalator, event, POLICY)
+    h.chasing.follow_panel_actions(event)
     await h.tick(7 * 24 * 60)
     assert len(h.emails) == 2
-    follow_panel_actions(h.escalator, event, POLICY)  # Kafka redelivery of the decision
+    h.chasing.follow_panel_actions(event)  # Kafka redelivery of the decision
     await h.tick(60)
     assert len(h.emails) == 2  # a restarted follow-up would have reminded both owners again
-    follow_panel_actions(h.escalator, closed(), POLICY)
+    h.chasing.follow_panel_actions(closed())
     assert h.pending == {}
     await h.tick(10 * 24 * 60)
     assert len(h.emails) == 2
@@ -183,7 +183,7 @@ def panel_delivery(recipient: Recipient, event: Envelope) -> Delivery:
 
 def links_renderer(clock: FakeClock) -> tuple[Renderer, bytes]:
     settings = NotifierSettings()
-    templates = HERE / "email_templates"
+    templates = HERE / "email" / "templates"
     renderer = Renderer(templates, load_guidance(templates / "guidance.yaml"), action_link(settings, clock))
     return renderer, settings.ack_key()
 

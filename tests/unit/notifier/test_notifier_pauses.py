@@ -7,9 +7,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.notifier.bootstrap import HERE
-from services.notifier.pauses import EXPIRING, NEVER_HELD, Pauses, active_until, fold, owner_recipient, reminder_due
-from services.notifier.pausing import Pausing
-from services.notifier.policy import Priority, load_policy
+from services.notifier.policy import load_policy
+from services.notifier.priorities import Priority
+from services.notifier.schedule.pauses import (
+    EXPIRING,
+    NEVER_HELD,
+    Pauses,
+    Pausing,
+    active_until,
+    fold,
+    owner_recipient,
+    reminder_due,
+)
 from shared.events import Envelope, parse_event
 from shared.roles import Role
 from shared.team import CaseTeam
@@ -90,14 +99,14 @@ async def test_the_owner_is_reminded_once_even_when_commands_repeat() -> None:
     h = Harness()
     h.clock.current = AT
     table: dict[str, Any] = {}
-    pausing = Pausing(RULE, h.clock, table, h.escalator)
-    h.escalator.others.append((pausing.sweep, pausing.on_command))  # as wired: the escalation sweep
+    pausing = Pausing(RULE, h.clock, table, h.case_teams, h.send)
+    h.add(pausing)  # as wired: the one scheduler
     pausing.on_event(pause(30).model_copy(update={"case_id": "C-9"}))
     assert pausing.active_until("C-9", h.clock.now()) == AT + timedelta(hours=30)
     for _ in range(40):
         await h.tick(60)
         for _, raw in h.commands.sent:  # every command again, as after a restart
-            await h.escalator.on_command(json.loads(raw))
+            await h.scheduler.take(json.loads(raw))
     [email] = h.emails
     assert email.event_type == EXPIRING and email.recipient.email == OWNER["email"] and h.priorities == [Priority.HIGH]
     assert email.payload == {"expires_at": (AT + timedelta(hours=30)).isoformat(), "pause_id": "pz-1"}
@@ -109,15 +118,16 @@ async def test_a_command_for_a_replaced_or_lifted_pause_sends_nothing() -> None:
     h = Harness()
     h.clock.current = AT
     table: dict[str, Any] = {}
-    pausing = Pausing(RULE, h.clock, table, h.escalator)
+    pausing = Pausing(RULE, h.clock, table, h.case_teams, h.send)
     pausing.on_event(pause(3))
-    await pausing.sweep()
+    h.add(pausing)
+    await h.scheduler.sweep()
     [(_, stale)] = h.commands.sent
     pausing.on_event(pause(3, "pz-2"))
-    await pausing.on_command(json.loads(stale))
+    await pausing.take(json.loads(stale))
     pausing.on_event(event("alerts.resumed", {"reason": "Done."}))
     assert "C-9" not in table
-    await pausing.on_command({**json.loads(stale), "pause": "pz-2"})
+    await pausing.take({**json.loads(stale), "pause": "pz-2"})
     assert h.emails == []
 
 
@@ -125,8 +135,8 @@ async def test_a_pause_that_has_run_out_leaves_the_table_and_a_new_one_is_kept()
     h = Harness()
     h.clock.current = AT
     table: dict[str, Any] = {}
-    pausing = Pausing(RULE, h.clock, table, h.escalator)
-    h.escalator.others.append((pausing.sweep, pausing.on_command))
+    pausing = Pausing(RULE, h.clock, table, h.case_teams, h.send)
+    h.add(pausing)
     pausing.on_event(pause(2))
     await h.tick(60)  # the reminder (a short pause: at once)
     assert "C-9" in table
@@ -134,5 +144,5 @@ async def test_a_pause_that_has_run_out_leaves_the_table_and_a_new_one_is_kept()
     assert "C-9" not in table
     [(_, purge)] = [(k, v) for k, v in h.commands.sent if b"purge" in v]
     pausing.on_event(pause(5, "pz-2", at=h.clock.now()))
-    await pausing.on_command(json.loads(purge))  # a repeat of the old command, e.g. after a restart
+    await pausing.take(json.loads(purge))  # a repeat of the old command, e.g. after a restart
     assert table["C-9"]["pause_id"] == "pz-2"

@@ -6,9 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from services.notifier.policy import Priority
-from services.notifier.reminders import Reminders, due, fold, recipients, reminder_delivery, taken
-from services.notifier.reminding import Reminding
+from services.notifier.priorities import Priority
+from services.notifier.schedule.reminders import Reminders, Reminding, due, fold, recipients, reminder_delivery, taken
 from shared.deliveries import Recipient
 from shared.events import Envelope, parse_event
 from shared.roles import Agency, Role
@@ -110,14 +109,14 @@ async def test_the_reminders_table_is_swept_and_each_reminder_taken_once() -> No
     h = Harness()  # a team with a panel chair only; the harness records what would be sent
     h.clock.current = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     table: dict[str, Any] = {}
-    reminding = Reminding(RULE, h.clock, table, h.escalator)
+    reminding = Reminding(RULE, h.clock, table, h.case_teams, h.send)
     reminding.on_event(event("release.scheduled", {"release_date": "2027-01-30", "establishment": "HMP Example"})
                        .model_copy(update={"case_id": "C-9"}))  # fmt: skip
-    h.escalator.others.append((reminding.sweep, reminding.on_command))  # as wired: the escalation sweep
+    h.add(reminding)  # as wired: the one scheduler
     for _ in range(70):
         await h.tick(24 * 60)
         for _, raw in h.commands.sent:  # every command again, as after a restart
-            await h.escalator.on_command(json.loads(raw))
+            await h.scheduler.take(json.loads(raw))
     assert [(d.event_type, d.payload["days_to_go"]) for d in h.emails] == [
         ("release.reminder", 28), ("release.reminder", 7), ("release.reminder", 1),
     ]  # fmt: skip

@@ -5,9 +5,9 @@ from uuid import uuid4
 
 import pytest
 
-from services.notifier.pauses import EXPIRING
-from services.notifier.policy import Priority
-from services.notifier.rendering import Email, template_names
+from services.notifier.email.rendering import Email, template_names
+from services.notifier.priorities import Priority
+from services.notifier.schedule.pauses import EXPIRING
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.examples import CLINICAL_EXAMPLE, EXAMPLES
 from shared.payloads import PAYLOADS

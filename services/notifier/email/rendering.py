@@ -1,4 +1,4 @@
-"""Alert emails from Jinja2 files (`email_templates/`), per event type and priority, plain text and HTML.
+"""Alert emails from Jinja2 files (`email/templates/`), per event type and priority, plain text and HTML.
 
 Built from the delivery alone: the router already removed what this recipient may not see, so a
 withheld value cannot reach the email. Withheld fields are named (with whom to ask), never shown.
@@ -15,11 +15,11 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from services.notifier import panel_actions
-from services.notifier.formatting import fields, person_lines, value_text, when, words
-from services.notifier.guidance import Guidance
+from services.notifier.email.formatting import fields, person_lines, value_text, when, words
+from services.notifier.email.guidance import Guidance
 from services.notifier.holding import RELEASED_TYPES
-from services.notifier.policy import IMMEDIATE, Priority
+from services.notifier.priorities import IMMEDIATE, Priority
+from services.notifier.schedule import ACTION_OVERDUE, own_actions
 from shared.deliveries import Delivery
 from shared.payloads import TriggerType
 
@@ -83,7 +83,7 @@ class Renderer:
             "fields": fields(d.payload),
             "withheld": d.fields_withheld,
             "withheld_notice": d.withheld_notice or "Some information was withheld: ask the case manager.",
-            "ack_url": None if d.event_type == panel_actions.OVERDUE else ack_url,  # its action link only
+            "ack_url": None if d.event_type == ACTION_OVERDUE else ack_url,  # its action link only
             "own_actions": self.own_actions(d),
             "items": [self.item(x) for x in d.payload["items"]] if d.event_type in RELEASED_TYPES else [],
             "until": when(d.payload["expires_at"]) if "expires_at" in d.payload else None,  # a pause's end
@@ -94,7 +94,7 @@ class Renderer:
         link = self.action_link
         return [
             {"text": value_text("action", a), "url": link(ack, d, date.fromisoformat(a["due_date"])) if link else None}
-            for a, ack in panel_actions.own_actions(d)
+            for a, ack in own_actions(d)
         ]
 
     def item(self, held: dict[str, Any]) -> dict[str, Any]:

@@ -1,21 +1,26 @@
 """Panel actions: each action of a `panel.decision` needs an acknowledgement from each of its owners (the
 case-team members holding its `owner_role`). Unacknowledged at its due date, the owner is reminded; still
 unacknowledged `chair_after_days` later, the panel chair (none on the team: the duty manager) is told, and
-the follow-up stops. An action nobody on the team owns is put to the chair at its due date.
+the chase stops. An action nobody on the team owns is put to the chair at its due date.
 
-Pure, like ownership.py, and kept in the same pending table and sweep (escalating.py): one entry per
+The rules are pure, like ownership.py's; each entry is chased like an alert's (schedule/chases.py): one per
 (action, owner), step 0 reminds the owner, step 1 tells the chair. Acknowledgement ids depend only on
 (decision event, action index, owner), so the email side (links) and the fold side (entries) agree, and a
 step's delivery id only on (entry, step, recipient), so a step taken twice is deduplicated by the ledger.
 Emails carry operational content only: the action, its owner role, due date, days overdue.
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.notifier.priorities import Priority
+from services.notifier.schedule.escalation import Escalation
+from services.notifier.schedule.ownership import owner_targets
 from shared.deliveries import Delivery, Recipient
 from shared.events import Envelope
 from shared.payloads import PanelAction, PanelDecision
@@ -46,7 +51,7 @@ def due_at(day: date, at_hour_utc: int) -> datetime:
 
 
 def entries(event: Envelope, team: CaseTeam, rule: PanelActions, at_hour_utc: int) -> dict[str, dict[str, Any]]:
-    """Pending follow-ups by key for a panel decision (none for any other event): one per (action, owner),
+    """Chases by key for a panel decision (none for any other event): one per (action, owner),
     or one straight at the chair step for an action nobody on the team owns."""
     if not isinstance(event.payload, PanelDecision):
         return {}
@@ -146,3 +151,26 @@ def own_actions(delivery: Delivery) -> list[tuple[dict[str, Any], str]]:
         for i, a in enumerate(actions)
         if a.get("owner_role") == delivery.recipient.role
     ]
+
+
+@dataclass(frozen=True)
+class UnacknowledgedAction:
+    """The chase of a panel action: its owner at the due date, then the chair, until the owner acknowledges."""
+
+    policy: Escalation
+    acks: Mapping[str, Any]
+    priority: Priority = Priority.HIGH
+
+    def resolved(self, entry: dict[str, Any], team: CaseTeam) -> bool:
+        return acknowledged(entry, self.acks)
+
+    def deliveries(self, entry: dict[str, Any], team: CaseTeam, now: datetime) -> list[tuple[Recipient, Delivery]]:
+        """The owner (if still on the team) at the owner step; the chair, else the duty manager, after."""
+        if entry["step"] == OWNER_STEP:
+            people = [o for o in [owner_on_team(entry, team)] if o is not None]
+        else:
+            people = owner_targets(entry, self.policy, team)
+        return [(r, step_delivery(entry, r, now)) for r in people]
+
+    def following(self, entry: dict[str, Any]) -> dict[str, Any] | None:
+        return next_step(entry)

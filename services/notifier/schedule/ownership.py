@@ -2,17 +2,20 @@
 left the team) alerts the panel chair (or, with no chair on the team, the agency's duty manager) at once,
 and again every `repeat_minutes` until a case manager is assigned or the case is closed.
 
-Pure, like escalation.py, and kept in the same pending table (key `owner:{case_id}`) and sweep, so a
+The rules are pure, like escalation.py's; the entry is chased like an alert's (schedule/chases.py, key
+`owner:{case_id}`), so a
 restart neither loses nor repeats a reminder. The alert says only that the case has no owner, since when.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.notifier.escalation import Escalation, duty_manager
+from services.notifier.priorities import Priority
+from services.notifier.schedule.escalation import Escalation, duty_manager
 from shared.deliveries import Delivery, Recipient
 from shared.events import Envelope
 from shared.roles import Agency, Role
@@ -74,3 +77,21 @@ def ownership_delivery(entry: dict[str, Any], recipient: Recipient, now: datetim
         event_id=event_id, event_type=EVENT_TYPE, case_id=entry["case_id"], occurred_at=now, person={},
         recipient=recipient, payload=payload, fields_withheld=[], rule="ownership",
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class UnownedCase:
+    """The chase of a case nobody owns: the chair (or duty manager) again and again until a manager is assigned."""
+
+    policy: Escalation
+    owners: Ownership
+    priority: Priority = Priority.CRITICAL
+
+    def resolved(self, entry: dict[str, Any], team: CaseTeam) -> bool:
+        return team.case_manager is not None
+
+    def deliveries(self, entry: dict[str, Any], team: CaseTeam, now: datetime) -> list[tuple[Recipient, Delivery]]:
+        return [(r, ownership_delivery(entry, r, now)) for r in owner_targets(entry, self.policy, team)]
+
+    def following(self, entry: dict[str, Any]) -> dict[str, Any] | None:
+        return next_reminder(entry, self.owners)

@@ -1,4 +1,4 @@
-"""The Kafka side of holding alerts back (the rules are in holding.py).
+"""The Kafka side of holding alerts back (the rules are in rules.py).
 
 Batches live in the `holds` table, written only by the agent on drr.notifier-holds, keyed like the batch
 (case id for groups and pauses, recipient id for digests), so a batch's writes stay on one partition:
@@ -17,12 +17,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import datetime
 from typing import Any, Protocol
 
-import faust
-
 from services.notifier import metrics
 from services.notifier.clock import Clock
-from services.notifier.commanding import Topic, take_commands
-from services.notifier.holding import (
+from services.notifier.holding.rules import (
     Holding,
     HoldKind,
     Placement,
@@ -34,15 +31,14 @@ from services.notifier.holding import (
     regrouped,
     release,
 )
-from services.notifier.holding import (
+from services.notifier.holding.rules import (
     placement as place_for,
 )
+from services.notifier.ports import Topic
 from services.notifier.priorities import Priority
 from services.notifier.states import DeliveryState
-from shared import topics
 from shared.audit_records import AuditKind, delivery_record, record_id_for
 from shared.deliveries import Delivery
-from shared.faust_app import raw_topic
 
 log = logging.getLogger(__name__)
 Send = Callable[[Delivery, Priority], Awaitable[DeliveryState]]
@@ -67,10 +63,10 @@ class Holds:
         table: MutableMapping[str, Any],
         topics_: tuple[Topic, Topic],
         pauses: PauseLookup,
+        send: Send,
     ) -> None:
-        self.rule, self.clock, self.table, self.pauses = rule, clock, table, pauses
+        self.rule, self.clock, self.table, self.pauses, self.send = rule, clock, table, pauses, send
         self.commands, self.audit = topics_
-        self.send: Send | None = None
 
     def placement(self, delivery: Delivery, priority: Priority) -> Placement | None:
         now = self.clock.now()
@@ -119,7 +115,6 @@ class Holds:
             del self.table[key]
             return
         email, priority = release(key, batch, now)
-        assert self.send is not None, "set .send before the agents run"
         outcome = await self.send(email, priority)
         await self._record_members(batch, email, outcome)
         del self.table[key]
@@ -137,14 +132,3 @@ class Holds:
         sent = await self.commands.send(key=route_key.encode(), value=json.dumps(command).encode())
         if acked:
             await sent
-
-
-def wire_holds(
-    app: faust.App, rule: Holding, clock: Clock, audit: Topic, *, sweep_s: float, pauses: PauseLookup
-) -> Holds:
-    """The table, the agent and the sweep timer; set `.send` before starting."""
-    table = app.Table(topics.NOTIFIER_HOLDS_TABLE, partitions=topics.PARTITIONS, key_type=str)
-    commands = raw_topic(app, topics.HOLDS)
-    holds = Holds(rule, clock, table, (commands, audit), pauses)
-    take_commands(app, commands, holds.on_command, name="notifier.holds", sweep=holds.sweep, sweep_s=sweep_s)
-    return holds

@@ -17,11 +17,11 @@ import faust
 from faust.web import Request, Response, View
 
 from services.notifier import metrics
-from services.notifier.acks import InvalidToken, claim_for, sign, verify
+from services.notifier.acknowledging.tokens import InvalidToken, claim_for, sign, verify
 from services.notifier.bootstrap import NotifierSettings
 from services.notifier.clock import Clock
-from services.notifier.commanding import Topic
-from services.notifier.policy import IMMEDIATE, Priority
+from services.notifier.ports import Topic
+from services.notifier.priorities import IMMEDIATE, Priority
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord, record_id_for
 from shared.dead_letters import handle_or_dead_letter
@@ -39,12 +39,12 @@ log = logging.getLogger(__name__)
 
 
 def wire_acks(
-    app: faust.App, settings: NotifierSettings, clock: Clock, audit: Topic
+    app: faust.App, settings: NotifierSettings, clock: Clock, audit: Topic, acks: Any
 ) -> Callable[[Delivery, Priority], str | None]:
-    """The endpoint, the agent and the table; returns what puts a link into critical and high alerts."""
+    """The endpoint and the agent that folds into `acks` (the table, tables.py); returns what puts a link into
+    critical and high alerts."""
     secret, ttl = settings.ack_key(), timedelta(seconds=settings.ack_ttl_s)
     acks_topic = raw_topic(app, topics.ACKS)
-    acks = app.Table(topics.NOTIFIER_ACKS_TABLE, partitions=topics.PARTITIONS, key_type=str)
     digest_key = DigestKey.from_file(settings.digest_key_path)
 
     async def publish_ack(key: bytes, value: bytes) -> None:

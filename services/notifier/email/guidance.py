@@ -1,4 +1,4 @@
-"""The wording of alerts, loaded from `email_templates/guidance.yaml` and checked at start-up: every
+"""The wording of alerts, loaded from `email/templates/guidance.yaml` and checked at start-up: every
 event type in the catalogue and every trigger type needs its entry, so a gap fails the boot, not an email."""
 
 from pathlib import Path

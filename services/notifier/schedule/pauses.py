@@ -1,5 +1,5 @@
-"""Case-level pauses of alerts (issue item 11), pure: the state a pause leaves, whether one is in force,
-and the reminder its owner gets before it ends.
+"""Case-level pauses of alerts: the state a pause leaves, whether one is in force, and the reminder its
+owner gets before it ends (pure rules), and `Pausing`, the scheduler's `pause` kind over them.
 
 A case's pause is a plain dict (a Faust table value keyed by case id) folded from drr.events: an
 `alerts.paused` replaces any earlier pause; `alerts.resumed` and `case.closed` clear it. The reason is kept
@@ -11,12 +11,18 @@ that never comes would let a pause lapse unnoticed. One reminder per (pause id, 
 depends on nothing else, so a repeat (a command taken twice, a restart) is deduplicated by the ledger.
 """
 
+import logging
+from collections.abc import Iterable, MutableMapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.notifier.clock import Clock
+from services.notifier.ports import Send
+from services.notifier.priorities import Priority
+from services.notifier.schedule.teams import CaseTeams
 from shared.audit_records import content_hash
 from shared.deliveries import Delivery, Recipient, delivery_id_for
 from shared.events import Envelope
@@ -24,6 +30,7 @@ from shared.payloads import PAUSE_EVENTS, AlertsPaused, Practitioner
 from shared.roles import Agency, Role
 from shared.team import CaseTeam
 
+log = logging.getLogger(__name__)
 EXPIRING = "pause.expiring"
 """The event type of the owner's reminder (a notifier-made delivery, like `release.reminder`)."""
 NEVER_HELD = PAUSE_EVENTS | {EXPIRING}
@@ -109,3 +116,60 @@ def reminder_delivery(case_id: str, state: dict[str, Any], recipient: Recipient,
         recipient=recipient, payload={"expires_at": state["expires_at"], "pause_id": state["pause_id"]},
         fields_withheld=[], rule="pause-reminder",
     )  # fmt: skip
+
+
+class Pausing:
+    """The `pause` kind: the `pauses` table, folded from drr.events by the notifier's case-events consumer;
+    the owner's reminder and the removal of a pause that has run out, each one command.
+    `active_until(case_id, now)` is what holding asks before holding a non-critical alert back."""
+
+    name = "pause"
+
+    def __init__(
+        self, rule: Pauses, clock: Clock, table: MutableMapping[str, Any], teams: CaseTeams, send: Send
+    ) -> None:
+        self.rule, self.clock, self.table, self.teams, self.send = rule, clock, table, teams, send
+
+    def active_until(self, case_id: str, now: datetime) -> datetime | None:
+        """The expiry of the case's pause if one is in force at `now`, else None."""
+        return active_until(self.table.get(case_id), now)
+
+    def on_event(self, event: Envelope) -> None:
+        """Called inside the drr.events stream (tables are written from streams only)."""
+        before = self.table.get(event.case_id)
+        after = fold(before, event, self.rule)
+        if after is None and before is not None:
+            del self.table[event.case_id]
+        elif after != before:
+            self.table[event.case_id] = after
+
+    def due(self, now: datetime) -> Iterable[tuple[str, dict[str, Any]]]:
+        """Each due reminder, and each pause that has run out (to be removed from the table)."""
+        for case_id, state in list(self.table.items()):
+            verb = "pause" if reminder_due(state, now) else "purge" if ended(state, now) else None
+            if verb:
+                yield case_id, {verb: state["pause_id"], "expires_at": state["expires_at"], "case_id": case_id}
+
+    async def take(self, command: dict[str, Any]) -> None:
+        """Remind the owner once, if the command still speaks of the pause in force and it is due."""
+        if "purge" in command:
+            self._purge(command)
+        if "pause" not in command:
+            return
+        case_id = command["case_id"]
+        state = self.table.get(case_id)
+        if state is None or not same_pause(state, command["pause"], command["expires_at"]):
+            return
+        if not reminder_due(state, self.clock.now()):
+            return
+        owner = owner_recipient(state, self.teams.of(case_id))
+        await self.send(reminder_delivery(case_id, state, owner, self.clock.now()), Priority.HIGH)
+        self.table[case_id] = reminded(state)
+        log.info("pause reminder sent", extra={"case_id": case_id})
+
+    def _purge(self, command: dict[str, Any]) -> None:
+        """Remove a pause that has run out (not one that replaced it since)."""
+        case_id = command["case_id"]
+        state = self.table.get(case_id)
+        if same_pause(state, command["purge"], command["expires_at"]) and ended(state, self.clock.now()):
+            del self.table[case_id]

@@ -20,8 +20,8 @@ from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.notifier.pauses import NEVER_HELD
 from services.notifier.priorities import Priority
+from services.notifier.schedule import NEVER_HELD
 from shared.deliveries import Delivery, Recipient
 
 RANK = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.CRITICAL]

@@ -1,5 +1,5 @@
 """Reminders on durable state: the release countdown (T-28, T-7 and T-1 days to the team, the mental-health
-role's with the care-handover checklist) and the panel follow-up (7 days before `next_review_date`, to the
+role's with the care-handover checklist) and the panel review reminder (7 days before `next_review_date`, to the
 panel members and chair).
 
 Pure: the per-case state is a plain dict (a Faust table value) folded from events; `due` reads `now` from
@@ -8,18 +8,25 @@ sent late), `release.cancelled` and `case.closed` cancel. A reminder's delivery 
 kind, date, offset, recipient), so one taken twice after a restart is deduplicated by the ledger.
 """
 
+import logging
+from collections.abc import Iterable, MutableMapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.notifier.clock import Clock
+from services.notifier.ports import Send
+from services.notifier.priorities import Priority
+from services.notifier.schedule.teams import CaseTeams
 from shared.deliveries import Delivery, Recipient
 from shared.events import Envelope
 from shared.payloads import PanelDecision, ReleaseCancelled, ReleaseRescheduled, ReleaseScheduled
 from shared.roles import Role
 from shared.team import CaseTeam
 
+log = logging.getLogger(__name__)
 EVENT_TYPES = {"release": "release.reminder", "panel": "panel.reminder"}
 HANDOVER = [
     "Treatment in custody: summary handed to the community team",
@@ -95,3 +102,37 @@ def reminder_delivery(
         event_id=event_id, event_type=EVENT_TYPES[kind], case_id=case_id, occurred_at=now, person={},
         recipient=recipient, payload=payload, fields_withheld=[], rule="reminder",
     )  # fmt: skip
+
+
+class Reminding:
+    """The `reminder` kind: the `reminders` table, folded from drr.events by the notifier's case-events
+    consumer; each due reminder is one command, taken once (a repeated command finds it taken)."""
+
+    name = "reminder"
+
+    def __init__(
+        self, rule: Reminders, clock: Clock, table: MutableMapping[str, Any], teams: CaseTeams, send: Send
+    ) -> None:
+        self.rule, self.clock, self.table, self.teams, self.send = rule, clock, table, teams, send
+
+    def on_event(self, event: Envelope) -> None:
+        before = self.table.get(event.case_id) or {}
+        after = fold(before, event, self.rule, self.clock.now())
+        if after != before:
+            self.table[event.case_id] = after
+
+    def due(self, now: datetime) -> Iterable[tuple[str, dict[str, Any]]]:
+        for case_id, state in list(self.table.items()):
+            for kind, days_before in due(state, self.rule, now):
+                yield case_id, {"reminder": kind, "days_before": days_before, "case_id": case_id}
+
+    async def take(self, command: dict[str, Any]) -> None:
+        case_id, kind, days_before = command["case_id"], command["reminder"], command["days_before"]
+        state = self.table.get(case_id) or {}
+        if days_before not in (state.get(kind) or {}).get("pending", []):
+            return
+        for recipient in recipients(kind, self.teams.of(case_id)):
+            delivery = reminder_delivery(case_id, kind, state, days_before, recipient, self.clock.now())
+            await self.send(delivery, Priority.HIGH)
+        self.table[case_id] = taken(state, kind, days_before)
+        log.info("reminder sent", extra={"case_id": case_id, "kind": kind, "days_before": days_before})

@@ -1,20 +1,26 @@
 """Escalation as data: a critical alert nobody acknowledges within its window goes to the next level of
 the chain (a role on the case team, or the agency's duty manager), looping a configured number of times.
 
-Pure: the pending escalation is a plain dict (it lives in a Faust table), every step reads `now` from the
-caller's clock, and an escalation email's delivery id depends only on (alert, step, recipient), so a step
-taken twice after a restart is deduplicated by the idempotency ledger.
+The rules are pure: the pending escalation is a plain dict (an entry of the chases table, chases.py), every
+step reads `now` from the caller's clock, and an escalation email's delivery id depends only on (alert,
+step, recipient), so a step taken twice after a restart is deduplicated by the idempotency ledger.
+`UnacknowledgedAlert` is the alert's chase; `AlertWatch` opens it when the alert goes out.
 
 An escalation email carries operational content only (which alert, when, that it is unacknowledged):
 never the original payload, which its recipient may not be entitled to see.
 """
 
+from collections.abc import Awaitable, Mapping, MutableMapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from services.notifier.clock import Clock
+from services.notifier.durable import put
+from services.notifier.priorities import Priority
 from shared.deliveries import Delivery, Recipient
 from shared.payloads import PAYLOADS, Severity
 from shared.roles import Agency, Role
@@ -124,3 +130,38 @@ def escalation_delivery(pending: dict[str, Any], recipient: Recipient, now: date
         case_id=pending["case_id"], occurred_at=now, person={}, recipient=recipient, payload=payload,
         fields_withheld=[], rule="escalation",
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class UnacknowledgedAlert:
+    """The chase of a covered alert: it climbs the chain until anyone it went to acknowledges it."""
+
+    policy: Escalation
+    acks: Mapping[str, Any]
+    priority: Priority = Priority.CRITICAL
+
+    def resolved(self, entry: dict[str, Any], team: CaseTeam) -> bool:
+        """Any delivery of the alert, or any escalation email of it (each has its own link), acknowledged."""
+        return any(i in self.acks for i in (*entry["deliveries"], *entry.get("escalations", [])))
+
+    def deliveries(self, entry: dict[str, Any], team: CaseTeam, now: datetime) -> list[tuple[Recipient, Delivery]]:
+        return [(r, escalation_delivery(entry, r, now)) for r in targets(entry, self.policy, team)]
+
+    def following(self, entry: dict[str, Any]) -> dict[str, Any] | None:
+        return next_step(entry, self.policy)
+
+
+class AlertWatch:
+    """Puts a covered alert into the chases table once it went out: the sending path calls `watch`."""
+
+    def __init__(self, table: MutableMapping[str, Any], policy: Escalation, clock: Clock, unit_s: float) -> None:
+        self.table, self.policy, self.clock, self.unit_s = table, policy, clock, unit_s
+
+    def watch(self, delivery: Delivery, *, sent: bool) -> Awaitable[Any] | None:
+        """Called inside the deliveries stream once an alert was handled; only one sent is watched.
+        Returns the entry's write, for the caller to wait on before its final ledger mark."""
+        entry = None if not sent else pending_for(delivery, self.policy, self.clock.now(), self.unit_s)
+        if entry is None:
+            return None
+        known = self.table.get(entry["alert_id"])
+        return put(self.table, entry["alert_id"], entry if known is None else add_delivery(known, delivery))
