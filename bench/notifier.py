@@ -26,6 +26,7 @@ from uuid import uuid4
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from deploy.local.audit_keys import local_keys
 from deploy.local.kafka import KafkaNode
 from deploy.local.processes import Process, http_ok, wait_until
 from services.notifier.bootstrap import NotifierSettings
@@ -108,7 +109,8 @@ def notifier(kafka: KafkaNode, folder: Path, in_flight: int, connections: int, w
     """One notifier worker (all in one consumer group: Kafka shares the partitions among them)."""
     port = NOTIFIER + 10 * worker
     env = {
-        **kafka.service_env("notifier"), "DRR_NOTIFIER_PORT": str(port),
+        **kafka.service_env("notifier"), **local_keys(folder),
+        "DRR_NOTIFIER_ACK_SECRET_FILE": str(kafka.secrets.ack_key_file), "DRR_NOTIFIER_PORT": str(port),
         "DRR_NOTIFIER_SMTP_PORT": str(SMTP_PORT), "DRR_NOTIFIER_IN_FLIGHT": str(in_flight),
         "DRR_NOTIFIER_SMTP_CONNECTIONS": str(connections), "DRR_LOG_LEVEL": "WARNING",
     }  # fmt: skip

@@ -20,7 +20,7 @@ from pathlib import Path
 from deploy.local.private_files import write_private
 from deploy.local.processes import Process, port_open, wait_until
 from deploy.local.secrets import CONTROLLER, LocalSecrets
-from shared.acl_requests import apply_acls
+from shared.acl_requests import apply_acls, held_acls, row
 from shared.kafka import MECHANISM, create_topics
 from shared.kafka_acls import ADMIN, PRINCIPALS, grants
 from shared.settings import AdminSettings
@@ -166,9 +166,20 @@ def _signal(pid: int, sig: signal.Signals) -> None:
 
 
 async def set_up(admin: dict[str, object]) -> None:
-    """As the admin principal: every topic, and exactly the ACLs shared/kafka_acls.py grants."""
+    """As the admin principal: every topic, and exactly the ACLs shared/kafka_acls.py grants, in force.
+
+    Creating an ACL returns once it is in the metadata log, a moment before the broker's authorizer holds
+    it: a client that came at once (a benchmark's producer) was refused (ClusterAuthorizationFailed for its
+    producer id). So this waits until the broker describes every grant back."""
     await create_topics(admin)
-    await apply_acls(admin, grants())
+    wanted = grants()
+    await apply_acls(admin, wanted)
+    rows = {row(grant) for grant in wanted}
+    for _ in range(100):
+        if rows <= await held_acls(admin):
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError("the broker does not hold the ACLs it was given")
 
 
 async def _retrying_set_up(admin: dict[str, object], timeout_s: float) -> None:
