@@ -17,6 +17,7 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 
 from services.intake import openapi
+from services.intake.access import KeyRepository
 from services.intake.adapters import Publisher
 from services.intake.authority import DataHolders
 from services.intake.bootstrap import IntakeSettings
@@ -25,7 +26,7 @@ from services.intake.handling import Intake
 from services.intake.pruning import ReceiptPruner
 from services.intake.refusal_tally import RefusalTally, flush_every
 from services.intake.responses import BatchResult, Health, Receipt, documented
-from services.intake.store import IntakeStore, KeyRepository
+from services.intake.store import IntakeStore
 from shared.digests import DigestKey
 from shared.metrics import exposition
 from shared.policy.loading import load_policy

@@ -1,6 +1,6 @@
 """Who may say what about a case: pure rules over what intake knows of the case and the event.
 
-Lanes (permissions.py) say which event types an agency may publish at all; these rules say whether
+Lanes (access.py) say which event types an agency may publish at all; these rules say whether
 this caller may publish this event about this case:
 
 - `case.opened` makes the caller's agency system (agency + the system on its key) the case's owner;

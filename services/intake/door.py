@@ -15,14 +15,11 @@ from collections.abc import Callable
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
-from services.intake.auth import Refusal, authenticate
+from services.intake.access import ApiKey, KeyRepository, Refusal, TokenBuckets, authenticate
 from services.intake.bootstrap import IntakeSettings
 from services.intake.handling import Intake, Outcome
-from services.intake.keys import ApiKey
-from services.intake.ratelimit import TokenBuckets
 from services.intake.refusal_tally import RefusalTally
 from services.intake.responses import BatchResult, Receipt, error_response
-from services.intake.store import KeyRepository
 from services.intake.validation import Rejection, validate, validate_batch
 
 

@@ -13,13 +13,12 @@ from dataclasses import dataclass, replace
 
 from prometheus_client import Counter
 
+from services.intake.access import ApiKey, authorise
 from services.intake.adapters import Publisher
-from services.intake.auth import authorise
 from services.intake.authority import SERIALISED, Accepted, DataHolders, System
 from services.intake.authority_gate import CaseLocks, RequestAuthority
 from services.intake.bootstrap import IntakeSettings
 from services.intake.idempotency import body_digest, idempotency_key
-from services.intake.keys import ApiKey
 from services.intake.receipts import authority_refused_record, received_record, refused_record, rejected_record
 from services.intake.responses import FieldError, ItemResult, ItemStatus
 from services.intake.store import IntakeStore, Receipt

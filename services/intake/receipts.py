@@ -2,7 +2,7 @@
 
 from uuid import uuid4
 
-from services.intake.keys import ApiKey
+from services.intake.access import ApiKey
 from services.intake.validation import Rejection
 from shared.audit_records import AuditKind, AuditRecord, record_id_for
 from shared.digests import DigestKey

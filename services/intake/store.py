@@ -14,8 +14,8 @@ from typing import Protocol
 from uuid import UUID
 
 from services.intake import authority_store
+from services.intake.access import ApiKey
 from services.intake.authority import Accepted, CaseFacts
-from services.intake.keys import ApiKey
 from shared.roles import Agency
 
 SCHEMA = """
@@ -64,13 +64,6 @@ class Receipt:
     """"pending" while a request publishes it, "accepted" once the broker acknowledged; "taken" (never
     stored) answers a claim on an event id that another agency's event holds."""
     claimed_at: float
-
-
-class KeyRepository(Protocol):
-    def add_key(self, *, key: ApiKey) -> None: ...
-    def find_key(self, *, key_id: str) -> ApiKey | None: ...
-    def revoke_key(self, *, key_id: str) -> bool: ...
-    def list_keys(self) -> list[ApiKey]: ...
 
 
 class ReceiptRepository(Protocol):
