@@ -23,7 +23,7 @@ from services.intake.authority import DataHolders
 from services.intake.bootstrap import IntakeSettings
 from services.intake.door import Door
 from services.intake.handling import Intake
-from services.intake.pruning import ReceiptPruner
+from services.intake.pruning import ClaimPruner
 from services.intake.refusal_tally import RefusalTally, flush_every
 from services.intake.responses import BatchResult, Health, Receipt, documented
 from services.intake.store import IntakeStore
@@ -39,14 +39,14 @@ def create_app(
     settings: IntakeSettings,
     publisher: Publisher,
     keys: KeyRepository,
-    receipts: IntakeStore,
+    store: IntakeStore,
     connect: bool = True,
     clock: Callable[[], float] = time.time,
     data_holders: DataHolders | None = None,
 ) -> FastAPI:
     """`data_holders` defaults to the sharing policy's (settings.policy_path), read once here."""
     holders = data_holders or DataHolders.of(load_policy(settings.policy_path).spec)
-    intake = Intake(settings, publisher, receipts, clock, data_holders=holders)
+    intake = Intake(settings, publisher, store, clock, data_holders=holders)
     tally = RefusalTally(
         settings.refusal_window_s, DigestKey.from_file(settings.digest_key_path), settings.refusal_callers_max
     )
@@ -54,7 +54,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_keep_connecting(publisher)) if connect else None
-        pruning = asyncio.create_task(ReceiptPruner(settings, receipts, clock=clock).run())
+        pruning = asyncio.create_task(ClaimPruner(settings, store, clock=clock).run())
         flushing = asyncio.create_task(flush_every(min(5.0, settings.refusal_window_s), tally, clock, intake.audit))
         yield
         for background in (pruning, flushing):

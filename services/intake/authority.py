@@ -68,7 +68,7 @@ class CaseFacts:
 
 @dataclass(frozen=True)
 class Accepted:
-    """What accepting an event adds to the facts: written with the event's receipt, in one transaction."""
+    """What accepting an event adds to the facts: written with the event's claim, in one transaction."""
 
     case_id: str
     event_id: UUID

@@ -1,8 +1,8 @@
 """The SQL behind the authority facts (authority.py): case owners, who published each event id, and the
 agreement versions in force. Plain functions on a connection: SqliteStore runs them under its lock, and
-writes them in the same transaction that marks the event's receipt accepted.
+writes them in the same transaction that marks the event's claim accepted.
 
-Kept for as long as the case may be followed up, so (unlike receipts) never pruned here.
+Kept for as long as the case may be followed up, so (unlike claims) never pruned here.
 """
 
 import sqlite3

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from services.intake.access import DEFAULT_PERMISSIONS, ApiKey, KeyRepository, check_patterns, hash_key, new_key
 from services.intake.bootstrap import IntakeSettings
-from services.intake.pruning import ReceiptPruner
+from services.intake.pruning import ClaimPruner
 from services.intake.store import SqliteStore
 from shared.roles import Agency
 
@@ -68,7 +68,7 @@ def run(argv: list[str]) -> int:
     store = SqliteStore(args.db or settings.db_path)
     try:
         if args.group == "receipts":
-            sys.stdout.write(f"pruned {ReceiptPruner(settings, store).prune_once()} idempotency receipts\n")
+            sys.stdout.write(f"pruned {ClaimPruner(settings, store).prune_once()} idempotency receipts\n")
         elif args.command == "issue":
             patterns = [p.strip() for p in args.event_types.split(",")] if args.event_types else None
             try:

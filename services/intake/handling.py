@@ -21,7 +21,7 @@ from services.intake.bootstrap import IntakeSettings
 from services.intake.idempotency import body_digest, idempotency_key
 from services.intake.receipts import authority_refused_record, received_record, refused_record, rejected_record
 from services.intake.responses import FieldError, ItemResult, ItemStatus
-from services.intake.store import IntakeStore, Receipt
+from services.intake.store import Claim, IntakeStore
 from services.intake.validation import Rejection
 from shared.audit_records import AuditRecord
 from shared.digests import DigestKey
@@ -44,7 +44,8 @@ class Outcome:
 @dataclass(frozen=True)
 class Publish:
     event: Envelope
-    claim: str | None
+    claim_key: str | None
+    """The idempotency key this request claimed, if the event has one."""
     accepted: Accepted | None = None
     """What the authority facts gain once the broker acknowledges the event (set once judged)."""
 
@@ -54,18 +55,18 @@ class Intake:
         self,
         settings: IntakeSettings,
         publisher: Publisher,
-        receipts: IntakeStore,
+        store: IntakeStore,
         clock: Callable[[], float] = time.time,
         *,
         data_holders: DataHolders,
     ) -> None:
-        self._settings, self._publisher, self._receipts, self._clock = settings, publisher, receipts, clock
+        self._settings, self._publisher, self._store, self._clock = settings, publisher, store, clock
         self._data_holders, self._locks = data_holders, CaseLocks()
         self._digests = DigestKey.from_file(settings.digest_key_path)
 
     async def submit(self, key: ApiKey, items: list[Envelope | Rejection], header: str | None) -> list[Outcome]:
         audit: list[AuditRecord] = []
-        authority = RequestAuthority(self._receipts, self._data_holders, System(key.agency, key.system))
+        authority = RequestAuthority(self._store, self._data_holders, System(key.agency, key.system))
         serialised = (i.case_id for i in items if isinstance(i, Envelope) and i.event_type in SERIALISED)
         async with self._locks.holding(serialised):
             decided = [self._decide(key, n, item, header, audit, authority) for n, item in enumerate(items)]
@@ -95,8 +96,8 @@ class Intake:
         if refusal is not None:
             audit.append(refused_record(refusal.reason, key, item.event_type))
             return _rejected(n, refusal.status, refusal.reason, [{"field": "", "message": refusal.message}])
-        claim = idempotency_key(item, header, key.agency.value)
-        decided = Publish(item, None) if claim is None else self._claimed(n, item, claim, key.agency.value)
+        claim_key = idempotency_key(item, header, key.agency.value)
+        decided = Publish(item, None) if claim_key is None else self._claimed(n, item, claim_key, key.agency.value)
         if isinstance(decided, Outcome) and decided.result.error == "event_id_taken":
             audit.append(refused_record("event_id_taken", key, item.event_type))
         return self._judged(n, key, decided, audit, authority) if isinstance(decided, Publish) else decided
@@ -108,18 +109,18 @@ class Intake:
         refusal = authority.judge(publish.event)
         if refusal is None:
             return replace(publish, accepted=authority.accept(publish.event))
-        if publish.claim:
-            self._receipts.release(idempotency_key=publish.claim)
+        if publish.claim_key:
+            self._store.release(idempotency_key=publish.claim_key)
         audit.append(authority_refused_record(refusal.reason, key, publish.event))
         return _rejected(n, refusal.status, refusal.reason, [{"field": "", "message": refusal.message}])
 
-    def _claimed(self, n: int, event: Envelope, claim: str, agency: str) -> Publish | Outcome | None:
+    def _claimed(self, n: int, event: Envelope, claim_key: str, agency: str) -> Publish | Outcome | None:
         now, digest = self._clock(), body_digest(event)
-        mine = Receipt(claim, digest, str(event.event_id), "pending", now)
+        mine = Claim(claim_key, digest, str(event.event_id), "pending", now)
         stale_before = now - self._settings.stale_claim_s
-        won, stored = self._receipts.claim(receipt=mine, stale_before=stale_before, agency=agency)
+        won, stored = self._store.claim(claim=mine, stale_before=stale_before, agency=agency)
         if won:
-            return Publish(event.model_copy(update={"event_id": stored.event_id}), claim)
+            return Publish(event.model_copy(update={"event_id": stored.event_id}), claim_key)
         if stored.state == "taken":  # another agency's event has this id (idempotency.py says why this answer)
             message = "this event id is in use; send the event with a fresh event id"
             return _rejected(n, 409, "event_id_taken", [{"field": "event_id", "message": message}])
@@ -163,14 +164,14 @@ class Intake:
             log.warning(
                 "broker did not acknowledge", extra={"event_id": str(p.event.event_id), "error": type(error).__name__}
             )
-            if p.claim:
-                self._receipts.release(idempotency_key=p.claim)
+            if p.claim_key:
+                self._store.release(idempotency_key=p.claim_key)
             message = "the broker did not acknowledge the event; retry"
             return _rejected(n, 503, "broker_unavailable", [{"field": "", "message": message}], retryable=True)
-        if p.accepted:  # the receipt and the authority facts together
-            self._receipts.accept(idempotency_key=p.claim, accepted=p.accepted)
-        elif p.claim:
-            self._receipts.confirm(idempotency_key=p.claim)
+        if p.accepted:  # the claim and the authority facts together
+            self._store.accept(idempotency_key=p.claim_key, accepted=p.accepted)
+        elif p.claim_key:
+            self._store.confirm(idempotency_key=p.claim_key)
         ACCEPTED.labels(p.event.event_type).inc()
         audit.append(received_record(p.event, self._digests))
         return Outcome(202, ItemResult(index=n, status=ItemStatus.ACCEPTED, event_id=p.event.event_id))

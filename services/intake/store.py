@@ -1,7 +1,9 @@
-"""SQLite storage for API keys and idempotency receipts (stdlib sqlite3, WAL), behind small ports.
+"""SQLite storage for API keys and idempotency claims (stdlib sqlite3, WAL), behind small ports.
 
 One file (DRR_INTAKE_DB_PATH) holds both, so a restart of intake keeps its keys and remembers every
-event it acknowledged. Calls are short and local; they run on the event loop's thread.
+event it acknowledged. Calls are short and local; they run on the event loop's thread. The claims' table
+keeps its first name, `receipts` (as do `intake receipts prune` and the pruning metric): names on disk and
+in operators' hands stay as they were.
 """
 
 import json
@@ -28,7 +30,7 @@ CREATE TABLE IF NOT EXISTS receipts (
 CREATE INDEX IF NOT EXISTS receipts_by_claimed_at ON receipts (claimed_at);
 CREATE INDEX IF NOT EXISTS receipts_by_event_id ON receipts (event_id);
 """
-RECEIPT_KEYS_BY_AGENCY = """
+CLAIM_KEYS_BY_AGENCY = """
 UPDATE receipts SET idempotency_key = 'event:' || (
     SELECT min(agency) FROM event_publishers p WHERE p.event_id = receipts.event_id) || ':' || event_id
 WHERE idempotency_key = 'event:' || event_id
@@ -36,7 +38,7 @@ WHERE idempotency_key = 'event:' || event_id
 DELETE FROM receipts WHERE idempotency_key = 'event:' || event_id AND state = 'pending';
 PRAGMA user_version = 1;
 """
-"""Once, on a database from before receipts were scoped per agency: an `event:ID` receipt becomes
+"""Once, on a database from before claims were scoped per agency: an `event:ID` claim becomes
 `event:AGENCY:ID` of the agency that published it (authority_store's event_publishers). A pending one
 (its request died) is forgotten, as a stale claim would be taken over; one whose publisher is unknown
 stays, and so holds its event id against every agency until it is pruned."""
@@ -47,14 +49,14 @@ SELECT 1 FROM receipts WHERE event_id = :event_id
 UNION ALL SELECT 1 FROM event_publishers WHERE event_id = :event_id AND agency != :agency
 LIMIT 1
 """
-"""Whether another agency's receipt or accepted event holds this event id (receipt keys name their agency,
+"""Whether another agency's claim or accepted event holds this event id (claim keys name their agency,
 idempotency.py; event_publishers is never pruned)."""
 PRUNE_BATCH = 5_000
 """Rows deleted per statement: each batch holds the lock (and SQLite's write lock) only briefly."""
 
 
 @dataclass(frozen=True)
-class Receipt:
+class Claim:
     """What intake remembers per idempotency key: the event it stands for and whether it is durable."""
 
     idempotency_key: str
@@ -66,8 +68,8 @@ class Receipt:
     claimed_at: float
 
 
-class ReceiptRepository(Protocol):
-    def claim(self, *, receipt: Receipt, stale_before: float, agency: str) -> tuple[bool, Receipt]: ...
+class ClaimRepository(Protocol):
+    def claim(self, *, claim: Claim, stale_before: float, agency: str) -> tuple[bool, Claim]: ...
     def confirm(self, *, idempotency_key: str) -> None: ...
     def release(self, *, idempotency_key: str) -> None: ...
     def prune(self, *, older_than: float, stale_before: float | None = None) -> int: ...
@@ -78,8 +80,8 @@ class CaseFactRepository(Protocol):
     def accept(self, *, idempotency_key: str | None, accepted: Accepted) -> None: ...
 
 
-class IntakeStore(ReceiptRepository, CaseFactRepository, Protocol):
-    """Receipts and authority facts in one store, so an accepted event's both are written together."""
+class IntakeStore(ClaimRepository, CaseFactRepository, Protocol):
+    """Claims and authority facts in one store, so an accepted event's both are written together."""
 
 
 class SqliteStore:
@@ -94,7 +96,7 @@ class SqliteStore:
         self._db.executescript(SCHEMA)
         self._db.executescript(authority_store.SCHEMA)
         if self._db.execute("PRAGMA user_version").fetchone()[0] < 1:
-            self._db.executescript(RECEIPT_KEYS_BY_AGENCY)
+            self._db.executescript(CLAIM_KEYS_BY_AGENCY)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -121,35 +123,35 @@ class SqliteStore:
             rows = self._db.execute("SELECT * FROM api_keys ORDER BY created_at").fetchall()
         return [_key(row) for row in rows]
 
-    def claim(self, *, receipt: Receipt, stale_before: float, agency: str) -> tuple[bool, Receipt]:
-        """Insert a pending receipt, or take over a stale pending one with the same digest (its owner
+    def claim(self, *, claim: Claim, stale_before: float, agency: str) -> tuple[bool, Claim]:
+        """Insert a pending claim, or take over a stale pending one with the same digest (its owner
         died mid-publish); otherwise return what is stored. (True, r): the caller must publish r.
-        (False, r) with r.state "taken": no receipt of `agency`'s has this key, and another agency's event
+        (False, r) with r.state "taken": no claim of `agency`'s has this key, and another agency's event
         holds the event id, so nothing was stored (event ids stay unique downstream)."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                won, stored = self._claim(receipt, stale_before, agency)
+                won, stored = self._claim(claim, stale_before, agency)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
         return won, stored
 
-    def _claim(self, receipt: Receipt, stale_before: float, agency: str) -> tuple[bool, Receipt]:
-        r = receipt
+    def _claim(self, claim: Claim, stale_before: float, agency: str) -> tuple[bool, Claim]:
+        r = claim
         row = self._db.execute("SELECT * FROM receipts WHERE idempotency_key = ?", (r.idempotency_key,)).fetchone()
         if row is None:
             mine = {"event_id": r.event_id, "by_event": f"event:{agency}:", "by_header": f"header:{agency}:"}
             if self._db.execute(TAKEN, {**mine, "agency": agency}).fetchone():
-                return False, Receipt(r.idempotency_key, "", r.event_id, "taken", r.claimed_at)
+                return False, Claim(r.idempotency_key, "", r.event_id, "taken", r.claimed_at)
             self._db.execute("INSERT INTO receipts VALUES (?, ?, ?, 'pending', ?)", _row(r))
             return True, r
-        stored = Receipt(*row)
+        stored = Claim(*row)
         if stored.state == "pending" and stored.claimed_at < stale_before and stored.digest == r.digest:
             update = "UPDATE receipts SET claimed_at = ? WHERE idempotency_key = ?"
             self._db.execute(update, (r.claimed_at, r.idempotency_key))
-            return True, Receipt(stored.idempotency_key, stored.digest, stored.event_id, "pending", r.claimed_at)
+            return True, Claim(stored.idempotency_key, stored.digest, stored.event_id, "pending", r.claimed_at)
         return False, stored
 
     def confirm(self, *, idempotency_key: str) -> None:
@@ -165,7 +167,7 @@ class SqliteStore:
             return authority_store.read_facts(self._db, case_id, event_ids)
 
     def accept(self, *, idempotency_key: str | None, accepted: Accepted) -> None:
-        """Mark the receipt accepted (as `confirm`) and record the authority facts, in one transaction."""
+        """Mark the claim accepted (as `confirm`) and record the authority facts, in one transaction."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -184,7 +186,7 @@ class SqliteStore:
             self._db.execute(sql, (idempotency_key,))
 
     def prune(self, *, older_than: float, stale_before: float | None = None, batch: int = PRUNE_BATCH) -> int:
-        """Delete receipts claimed before `older_than`; a pending one only if also claimed before
+        """Delete claims made before `older_than`; a pending one only if also claimed before
         `stale_before` (default: the same cutoff), since a younger claim may still be publishing.
         Deletes `batch` rows per statement, taking the lock per batch; returns the rows deleted."""
         stale = older_than if stale_before is None else min(older_than, stale_before)
@@ -201,7 +203,7 @@ class SqliteStore:
                 return deleted
 
 
-def _row(r: Receipt) -> tuple[str, str, str, float]:
+def _row(r: Claim) -> tuple[str, str, str, float]:
     return r.idempotency_key, r.digest, r.event_id, r.claimed_at
 
 
