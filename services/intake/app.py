@@ -23,9 +23,9 @@ from services.intake.authority import DataHolders
 from services.intake.bootstrap import IntakeSettings
 from services.intake.door import Door
 from services.intake.handling import Intake
+from services.intake.messages import BatchResult, Health, Receipt
 from services.intake.pruning import ClaimPruner
 from services.intake.refusal_tally import RefusalTally, flush_every
-from services.intake.responses import BatchResult, Health, Receipt, documented
 from services.intake.store import IntakeStore
 from shared.digests import DigestKey
 from shared.metrics import exposition
@@ -71,14 +71,14 @@ def create_app(
         title="drr-notify intake", version="1", lifespan=lifespan, redoc_url=None, swagger_ui_oauth2_redirect_url=None
     )
     door = Door(settings, keys, intake, tally, clock)
-    single = {200: {"model": Receipt}, **documented(*REFUSALS, 404, 409)}
+    single = {200: {"model": Receipt}, **openapi.documented(*REFUSALS, 404, 409)}
     app.post("/v1/events", status_code=202, response_model=Receipt, responses=single, openapi_extra=openapi.EVENT_BODY)(
         door.post_event
     )
     app.post(
         "/v1/events:batch",
         response_model=BatchResult,
-        responses=documented(*REFUSALS),
+        responses=openapi.documented(*REFUSALS),
         openapi_extra=openapi.BATCH_BODY,
     )(door.post_batch)
 

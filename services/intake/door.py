@@ -11,6 +11,7 @@ balancer is trusted.
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
@@ -18,9 +19,8 @@ from fastapi.responses import JSONResponse
 from services.intake.access import ApiKey, KeyRepository, Refusal, TokenBuckets, authenticate
 from services.intake.bootstrap import IntakeSettings
 from services.intake.handling import Intake, Outcome
+from services.intake.messages import BatchResult, ErrorBody, FieldError, Receipt, Rejection, validate, validate_batch
 from services.intake.refusal_tally import RefusalTally
-from services.intake.responses import BatchResult, Receipt, error_response
-from services.intake.validation import Rejection, validate, validate_batch
 
 
 class Door:
@@ -111,3 +111,12 @@ async def _read_at_most(request: Request, limit: int) -> bytes:
         if len(body) > limit:
             break
     return bytes(body)
+
+
+def error_response(
+    status: int, reason: str, errors: list[dict[str, Any]] | None = None, **headers: str
+) -> JSONResponse:
+    body = ErrorBody(error=reason, errors=[FieldError(**e) for e in errors or []])
+    return JSONResponse(
+        body.model_dump(mode="json"), status, headers={k.replace("_", "-"): v for k, v in headers.items()}
+    )

@@ -19,10 +19,17 @@ from services.intake.authority import SERIALISED, Accepted, DataHolders, System
 from services.intake.authority_gate import CaseLocks, RequestAuthority
 from services.intake.bootstrap import IntakeSettings
 from services.intake.idempotency import body_digest, idempotency_key
-from services.intake.receipts import authority_refused_record, received_record, refused_record, rejected_record
-from services.intake.responses import FieldError, ItemResult, ItemStatus
+from services.intake.messages import (
+    FieldError,
+    ItemResult,
+    ItemStatus,
+    Rejection,
+    authority_refused_record,
+    received_record,
+    refused_record,
+    rejected_record,
+)
 from services.intake.store import Claim, IntakeStore
-from services.intake.validation import Rejection
 from shared.audit_records import AuditRecord
 from shared.digests import DigestKey
 from shared.events import Envelope
