@@ -15,8 +15,7 @@ from prometheus_client import Counter
 
 from services.intake.access import ApiKey, authorise
 from services.intake.adapters import Publisher
-from services.intake.authority import SERIALISED, Accepted, DataHolders, System
-from services.intake.authority_gate import CaseLocks, RequestAuthority
+from services.intake.authority import SERIALISED, Accepted, CaseLocks, DataHolders, RequestAuthority, System
 from services.intake.bootstrap import IntakeSettings
 from services.intake.idempotency import body_digest, idempotency_key
 from services.intake.messages import (

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from services.intake import authority_store
 from services.intake.access import ApiKey
-from services.intake.authority import Accepted, CaseFacts
+from services.intake.authority import Accepted, CaseFactRepository, CaseFacts
 from shared.roles import Agency
 
 SCHEMA = """
@@ -73,11 +73,6 @@ class ClaimRepository(Protocol):
     def confirm(self, *, idempotency_key: str) -> None: ...
     def release(self, *, idempotency_key: str) -> None: ...
     def prune(self, *, older_than: float, stale_before: float | None = None) -> int: ...
-
-
-class CaseFactRepository(Protocol):
-    def case_facts(self, *, case_id: str, event_ids: list[UUID]) -> CaseFacts: ...
-    def accept(self, *, idempotency_key: str | None, accepted: Accepted) -> None: ...
 
 
 class IntakeStore(ClaimRepository, CaseFactRepository, Protocol):
