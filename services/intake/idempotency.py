@@ -7,7 +7,7 @@ caller's agency; an event without either is new every time. The digest covers th
 Event ids across agencies: a claim answers only the agency that made it, so another agency's event id
 is no oracle. An event id stays one event downstream (the router, the notifier and the ledger key by it),
 so an agency posting an event id that another agency's event holds (a claim, or an accepted event in
-authority_store's event_publishers, which is never pruned) is refused 409 `event_id_taken`, and nothing is
+store.py's event_publishers, which is never pruned) is refused 409 `event_id_taken`, and nothing is
 stored or published. That answer is the same whatever the other event says, whether it is accepted or
 still being published, and whose it is: the caller learns only that the id is in use, which it can know
 only by holding the id already (event ids are random UUIDs, and intake assigns one when the sender gives

@@ -1,9 +1,12 @@
-"""SQLite storage for API keys and idempotency claims (stdlib sqlite3, WAL), behind small ports.
+"""SQLite storage for API keys, idempotency claims and the authority facts (stdlib sqlite3, WAL), behind
+small ports (access.KeyRepository, ClaimRepository, authority.CaseFactRepository).
 
-One file (DRR_INTAKE_DB_PATH) holds both, so a restart of intake keeps its keys and remembers every
-event it acknowledged. Calls are short and local; they run on the event loop's thread. The claims' table
-keeps its first name, `receipts` (as do `intake receipts prune` and the pruning metric): names on disk and
-in operators' hands stay as they were.
+One file (DRR_INTAKE_DB_PATH) holds them all, so a restart of intake keeps its keys and remembers every
+event it acknowledged. Calls are short and local; they run on the event loop's thread. The authority facts
+(case owners, who published each event id, the agreement versions in force) are written in the same
+transaction that marks the event's claim accepted, and kept for as long as the case may be followed up, so
+(unlike claims) never pruned. The claims' table keeps its first name, `receipts` (as do `intake receipts
+prune` and the pruning metric): names on disk and in operators' hands stay as they were.
 """
 
 import json
@@ -15,9 +18,8 @@ from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
-from services.intake import authority_store
 from services.intake.access import ApiKey
-from services.intake.authority import Accepted, CaseFactRepository, CaseFacts
+from services.intake.authority import Accepted, CaseFactRepository, CaseFacts, System
 from shared.roles import Agency
 
 SCHEMA = """
@@ -29,6 +31,13 @@ CREATE TABLE IF NOT EXISTS receipts (
     state TEXT NOT NULL, claimed_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS receipts_by_claimed_at ON receipts (claimed_at);
 CREATE INDEX IF NOT EXISTS receipts_by_event_id ON receipts (event_id);
+CREATE TABLE IF NOT EXISTS case_owners (
+    case_id TEXT PRIMARY KEY, agency TEXT NOT NULL, system TEXT NOT NULL, since_event_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS event_publishers (
+    event_id TEXT NOT NULL, case_id TEXT NOT NULL, agency TEXT NOT NULL, PRIMARY KEY (event_id, case_id, agency));
+CREATE TABLE IF NOT EXISTS agreement_versions (
+    case_id TEXT NOT NULL, agreement_id TEXT NOT NULL, version INTEGER NOT NULL, agency TEXT NOT NULL,
+    PRIMARY KEY (case_id, agreement_id));
 """
 CLAIM_KEYS_BY_AGENCY = """
 UPDATE receipts SET idempotency_key = 'event:' || (
@@ -39,7 +48,7 @@ DELETE FROM receipts WHERE idempotency_key = 'event:' || event_id AND state = 'p
 PRAGMA user_version = 1;
 """
 """Once, on a database from before claims were scoped per agency: an `event:ID` claim becomes
-`event:AGENCY:ID` of the agency that published it (authority_store's event_publishers). A pending one
+`event:AGENCY:ID` of the agency that published it (event_publishers). A pending one
 (its request died) is forgotten, as a stale claim would be taken over; one whose publisher is unknown
 stays, and so holds its event id against every agency until it is pruned."""
 TAKEN = """
@@ -89,7 +98,6 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
-        self._db.executescript(authority_store.SCHEMA)
         if self._db.execute("PRAGMA user_version").fetchone()[0] < 1:
             self._db.executescript(CLAIM_KEYS_BY_AGENCY)
         self._lock = threading.Lock()
@@ -159,7 +167,7 @@ class SqliteStore:
 
     def case_facts(self, *, case_id: str, event_ids: list[UUID]) -> CaseFacts:
         with self._lock:
-            return authority_store.read_facts(self._db, case_id, event_ids)
+            return read_facts(self._db, case_id, event_ids)
 
     def accept(self, *, idempotency_key: str | None, accepted: Accepted) -> None:
         """Mark the claim accepted (as `confirm`) and record the authority facts, in one transaction."""
@@ -168,7 +176,7 @@ class SqliteStore:
             try:
                 if idempotency_key:
                     self._confirm(idempotency_key)
-                authority_store.write_accepted(self._db, accepted)
+                write_accepted(self._db, accepted)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -211,3 +219,33 @@ def _key(row: tuple[str, ...]) -> ApiKey:
     revoked = datetime.fromisoformat(revoked_at) if revoked_at else None
     created = datetime.fromisoformat(created_at)
     return ApiKey(key_id, key_hash, Agency(agency), system, tuple(json.loads(event_types)), created, revoked)
+
+
+def read_facts(db: sqlite3.Connection, case_id: str, event_ids: list[UUID]) -> CaseFacts:
+    row = db.execute("SELECT agency, system FROM case_owners WHERE case_id = ?", (case_id,)).fetchone()
+    owner = System(Agency(row[0]), row[1]) if row else None
+    publishers: dict[UUID, frozenset[Agency]] = {}
+    for event_id in event_ids:
+        sql = "SELECT agency FROM event_publishers WHERE event_id = ? AND case_id = ?"
+        found = frozenset(Agency(agency) for (agency,) in db.execute(sql, (str(event_id), case_id)))
+        if found:
+            publishers[event_id] = found
+    rows = db.execute("SELECT agreement_id, version FROM agreement_versions WHERE case_id = ?", (case_id,))
+    return CaseFacts(owner, publishers, {agreement: version for agreement, version in rows})
+
+
+def write_accepted(db: sqlite3.Connection, done: Accepted) -> None:
+    """Call inside a transaction. A repeat of the same event (a retry after a crash) changes nothing."""
+    event_id = str(done.event_id)
+    sql = "INSERT OR IGNORE INTO event_publishers VALUES (?, ?, ?)"
+    db.execute(sql, (event_id, done.case_id, done.publisher.value))
+    if done.owner:
+        sql = "INSERT OR REPLACE INTO case_owners VALUES (?, ?, ?, ?)"
+        db.execute(sql, (done.case_id, done.owner.agency.value, done.owner.system, event_id))
+    if done.agreement:
+        agreement, version = done.agreement
+        sql = (
+            "INSERT INTO agreement_versions VALUES (?, ?, ?, ?) ON CONFLICT (case_id, agreement_id)"
+            " DO UPDATE SET version = excluded.version, agency = excluded.agency WHERE excluded.version > version"
+        )
+        db.execute(sql, (done.case_id, agreement, version, done.publisher.value))

@@ -13,7 +13,7 @@ import pytest
 from intake_fakes import FakePublisher, bearer, of_type, trigger
 
 from deploy.local.demo_case import clinical_agreement, envelope
-from services.intake import authority_store
+from services.intake import store as stored_facts
 from services.intake.app import create_app
 from services.intake.authority import Accepted, System
 from services.intake.bootstrap import IntakeSettings
@@ -131,7 +131,7 @@ def test_the_claim_and_the_facts_are_written_together(store: SqliteStore, monkey
     def broken(*_: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(authority_store, "write_accepted", broken)
+    monkeypatch.setattr(stored_facts, "write_accepted", broken)
     owner = System(Agency.PROBATION, "test")
     with pytest.raises(RuntimeError):
         store.accept(idempotency_key="k", accepted=Accepted("C-NEW", uuid.uuid4(), Agency.PROBATION, owner))
