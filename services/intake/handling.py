@@ -1,8 +1,23 @@
-"""The way of each event through intake, for single posts and batches alike: authorise, deduplicate,
-publish (all at once, then wait for the acknowledgements), remember, audit.
+"""The way of each event through intake, for single posts and batches alike: authorise, claim its
+idempotency key, judge it by the authority rules, publish (all at once, then wait for the
+acknowledgements), remember, audit.
 
-Idempotency under concurrency: the first request to claim an idempotency key publishes; an identical
-request arriving meanwhile waits (up to the publish timeout) for that outcome instead of publishing too.
+Idempotency: the key that stands for an event is the `Idempotency-Key` header or else the event id the
+sender chose, either scoped to the caller's agency; an event without either is new every time. The digest
+says whether two requests carry the same event: it covers the event as validated (so formatting does not
+matter), without an event id intake assigned itself. The first request to claim a key publishes; an
+identical request arriving meanwhile waits (up to the publish timeout) for that outcome instead of
+publishing too.
+
+Event ids across agencies: a claim answers only the agency that made it, so another agency's event id
+is no oracle. An event id stays one event downstream (the router, the notifier and the ledger key by it),
+so an agency posting an event id that another agency's event holds (a claim, or an accepted event in
+store.py's event_publishers, which is never pruned) is refused 409 `event_id_taken`, and nothing is
+stored or published. That answer is the same whatever the other event says, whether it is accepted or
+still being published, and whose it is: the caller learns only that the id is in use, which it can know
+only by holding the id already (event ids are random UUIDs, and intake assigns one when the sender gives
+none). Claims written before this scoping (`event:ID`) are moved to their publisher's agency once, when
+the store opens (store.py).
 """
 
 import asyncio
@@ -17,7 +32,6 @@ from services.intake.access import ApiKey, authorise
 from services.intake.adapters import Publisher
 from services.intake.authority import SERIALISED, Accepted, CaseLocks, DataHolders, RequestAuthority, System
 from services.intake.bootstrap import IntakeSettings
-from services.intake.idempotency import body_digest, idempotency_key
 from services.intake.messages import (
     FieldError,
     ItemResult,
@@ -29,7 +43,7 @@ from services.intake.messages import (
     rejected_record,
 )
 from services.intake.store import Claim, IntakeStore
-from shared.audit_records import AuditRecord
+from shared.audit_records import AuditRecord, content_hash
 from shared.digests import DigestKey
 from shared.events import Envelope
 
@@ -127,7 +141,7 @@ class Intake:
         won, stored = self._store.claim(claim=mine, stale_before=stale_before, agency=agency)
         if won:
             return Publish(event.model_copy(update={"event_id": stored.event_id}), claim_key)
-        if stored.state == "taken":  # another agency's event has this id (idempotency.py says why this answer)
+        if stored.state == "taken":  # another agency's event has this id (the module's docstring says why)
             message = "this event id is in use; send the event with a fresh event id"
             return _rejected(n, 409, "event_id_taken", [{"field": "event_id", "message": message}])
         if stored.digest != digest:
@@ -196,3 +210,16 @@ def _rejected(n: int, status: int, reason: str, errors: list[dict[str, str]], re
     return Outcome(
         status, ItemResult(index=n, status=ItemStatus.REJECTED, error=reason, errors=details, retryable=retryable)
     )
+
+
+def idempotency_key(event: Envelope, header: str | None, agency: str) -> str | None:
+    if header:
+        return f"header:{agency}:{header}"
+    if "event_id" in event.model_fields_set:
+        return f"event:{agency}:{event.event_id}"
+    return None
+
+
+def body_digest(event: Envelope) -> str:
+    exclude = None if "event_id" in event.model_fields_set else {"event_id"}
+    return content_hash(event.model_dump(mode="json", exclude=exclude))

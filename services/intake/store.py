@@ -59,7 +59,7 @@ UNION ALL SELECT 1 FROM event_publishers WHERE event_id = :event_id AND agency !
 LIMIT 1
 """
 """Whether another agency's claim or accepted event holds this event id (claim keys name their agency,
-idempotency.py; event_publishers is never pruned)."""
+handling.py; event_publishers is never pruned)."""
 PRUNE_BATCH = 5_000
 """Rows deleted per statement: each batch holds the lock (and SQLite's write lock) only briefly."""
 
