@@ -152,57 +152,33 @@ def received_record(event: Envelope, digests: DigestKey) -> AuditRecord:
 
 
 def rejected_record(rejection: Rejection, key_id: str | None = None) -> AuditRecord:
-    """Each refusal is its own fact (a fresh id); its reason is a code, the fields are names only."""
-    return AuditRecord(
-        record_id=record_id_for(AuditKind.EVENT_REJECTED, uuid4()),
-        kind=AuditKind.EVENT_REJECTED,
-        service=SERVICE,
-        event_type=rejection.event_type,
-        key_id=key_id,
-        fields_withheld=sorted({e["field"] for e in rejection.errors if e["field"]}),
-        outcome=rejection.reason,
-    )
+    """An event refused as invalid: its reason is a code, the fields are names only."""
+    fields_withheld = sorted({e["field"] for e in rejection.errors if e["field"]})
+    return _refusal(rejection.reason, event_type=rejection.event_type, key_id=key_id, fields_withheld=fields_withheld)
 
 
 def refused_record(reason: str, key: ApiKey | None = None, event_type: str | None = None) -> AuditRecord:
     """A request turned away by authentication or authorisation: who tried (key id and agency), which
     event type, why; nothing of the payload."""
-    return AuditRecord(
-        record_id=record_id_for(AuditKind.EVENT_REJECTED, uuid4()),
-        kind=AuditKind.EVENT_REJECTED,
-        service=SERVICE,
-        event_type=event_type,
-        key_id=key.key_id if key else None,
-        source_agency=key.agency.value if key else None,
-        outcome=reason,
-    )
+    agency = key.agency.value if key else None
+    return _refusal(reason, event_type=event_type, key_id=key.key_id if key else None, source_agency=agency)
 
 
 def authority_refused_record(reason: str, key: ApiKey, event: Envelope) -> AuditRecord:
     """An event refused by the authority rules (authority.py): who tried what on which case, and why. No
     event id: the refused event never entered the system, and a ledger keyed by event id would count it."""
-    return AuditRecord(
-        record_id=record_id_for(AuditKind.EVENT_REJECTED, uuid4()),
-        kind=AuditKind.EVENT_REJECTED,
-        service=SERVICE,
-        case_id=event.case_id,
-        event_type=event.event_type,
-        key_id=key.key_id,
-        source_agency=key.agency.value,
-        outcome=reason,
+    return _refusal(
+        reason, case_id=event.case_id, event_type=event.event_type, key_id=key.key_id, source_agency=key.agency.value
     )
 
 
 def counted_record(reason: str, *, key_id: str | None, actor: str | None, count: int, start: datetime) -> AuditRecord:
     """Requests refused before a key is known, counted over a window (refusal_tally.py); a fresh id, as a
     partial window may follow a restart."""
-    return AuditRecord(
-        record_id=record_id_for(AuditKind.EVENT_REJECTED, uuid4()),
-        kind=AuditKind.EVENT_REJECTED,
-        service=SERVICE,
-        key_id=key_id,
-        actor=actor,
-        outcome=reason,
-        count=count,
-        window_start=start,
-    )
+    return _refusal(reason, key_id=key_id, actor=actor, count=count, window_start=start)
+
+
+def _refusal(outcome: str, **known: Any) -> AuditRecord:
+    """Each refusal is its own fact (a fresh id): the reason's code, and what is known of who tried what."""
+    kind = AuditKind.EVENT_REJECTED
+    return AuditRecord(record_id=record_id_for(kind, uuid4()), kind=kind, service=SERVICE, outcome=outcome, **known)
