@@ -24,7 +24,7 @@ from deploy.local.demo_case import case_history, opening
 from deploy.local.kafka import KafkaNode
 from deploy.local.processes import Process, http_ok, wait_until
 from deploy.local.stack import REPO
-from services.intake.key_admin import issue_key
+from services.intake.cli import issue_key
 from services.intake.store import SqliteStore
 from shared.roles import Agency
 

@@ -17,7 +17,7 @@ import httpx
 from deploy.local.audit_keys import local_keys
 from deploy.local.kafka import KafkaNode
 from deploy.local.processes import Process, http_ok, port_open, wait_until
-from services.intake.key_admin import issue_agency_keys
+from services.intake.cli import issue_agency_keys
 from services.intake.store import SqliteStore
 from shared.kafka_acls import ADMIN
 from shared.kafka_acls import SERVICES as SERVICES_PRINCIPALS

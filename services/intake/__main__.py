@@ -1,10 +1,10 @@
 import uvicorn
 
+from services.intake.access import check_table
 from services.intake.adapters import KafkaPublisher
 from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings
-from services.intake.permissions import check_table
-from services.intake.receipts import SERVICE
+from services.intake.messages import SERVICE
 from services.intake.store import SqliteStore
 from shared.logs import configure
 from shared.record_signing import RecordSigner

@@ -1,6 +1,7 @@
 """The Kafka edge of intake: publish accepted events, and the audit records that say so."""
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -11,6 +12,8 @@ from shared.audit_records import AuditRecord
 from shared.events import Envelope
 from shared.kafka import durable_producer
 from shared.record_signing import Headers, RecordSigner
+
+log = logging.getLogger(__name__)
 
 
 class Publisher(Protocol):
@@ -78,6 +81,16 @@ class KafkaPublisher:
         except Exception as exc:  # timeout, or a send refused outright: whatever was not acknowledged fails
             return [_outcome(f) for f in futures] + [exc] * (len(messages) - len(futures))
         return [_outcome(f) for f in futures]
+
+
+async def keep_connecting(publisher: Publisher) -> None:
+    """Until the broker is reachable: intake starts (and answers /healthz `connecting`) without it."""
+    while not publisher.ready():
+        try:
+            await publisher.start()
+        except Exception as exc:
+            log.warning("kafka not reachable yet", extra={"error": type(exc).__name__})
+            await asyncio.sleep(1)
 
 
 def _outcome(future: asyncio.Future[object]) -> BaseException | None:

@@ -1,6 +1,7 @@
-"""Who may say what about a case: pure rules over what intake knows of the case and the event.
+"""Who may say what about a case: pure rules over what intake knows of the case and the event, and where
+intake applies them to a request.
 
-Lanes (permissions.py) say which event types an agency may publish at all; these rules say whether
+Lanes (access.py) say which event types an agency may publish at all; these rules say whether
 this caller may publish this event about this case:
 
 - `case.opened` makes the caller's agency system (agency + the system on its key) the case's owner;
@@ -17,9 +18,21 @@ see, and are not known to intake), so a case that was never opened answers 404 `
 everyone, and a non-owner asking for an owner's action learns nothing new from its 403. A follow-up
 naming an event the caller's agency did not publish (or of another case) answers 404 `event_not_found`,
 exactly as an unknown event id does: another agency's event ids are no oracle.
+
+Where intake applies them to a request (RequestAuthority): the facts come from the store, changed by the
+earlier items of the same batch, and requests touching the same case take turns (CaseLocks). Why a lock per
+case: two requests for one case (two agreement versions, two openings, a transfer and a team change) must not
+both be judged on the facts before either was accepted. A request holding such events (SERIALISED) holds
+their cases' locks from judging to recording what the broker acknowledged; locks are taken in sorted order,
+so batches naming several cases cannot deadlock. This serialises one intake process; several instances need
+the shared store to do it (see the README).
 """
 
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 from uuid import UUID
 
 from shared.events import Envelope
@@ -68,7 +81,7 @@ class CaseFacts:
 
 @dataclass(frozen=True)
 class Accepted:
-    """What accepting an event adds to the facts: written with the event's receipt, in one transaction."""
+    """What accepting an event adds to the facts: written with the event's claim, in one transaction."""
 
     case_id: str
     event_id: UUID
@@ -84,6 +97,13 @@ class AuthorityRefusal:
     status: int
     reason: str
     message: str
+
+
+class CaseFactRepository(Protocol):
+    """What intake has accepted about each case (store.py), read before judging and written on acceptance."""
+
+    def case_facts(self, *, case_id: str, event_ids: list[UUID]) -> CaseFacts: ...
+    def accept(self, *, idempotency_key: str | None, accepted: Accepted) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -176,3 +196,63 @@ def updated(facts: CaseFacts, done: Accepted) -> CaseFacts:
 
 def _refused(status: int, reason: str, message: str) -> AuthorityRefusal:
     return AuthorityRefusal(status, reason, message)
+
+
+class CaseLocks:
+    """One asyncio lock per case id with someone waiting on it; forgotten when nobody is."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def holding(self, case_ids: Iterable[str]) -> AsyncIterator[None]:
+        entered: list[str] = []
+        acquired: list[asyncio.Lock] = []
+        try:
+            for case_id in sorted(set(case_ids)):
+                lock = self._enter(case_id)
+                entered.append(case_id)
+                await lock.acquire()
+                acquired.append(lock)
+            yield
+        finally:
+            for lock in reversed(acquired):
+                lock.release()
+            for case_id in entered:
+                self._leave(case_id)
+
+    def _enter(self, case_id: str) -> asyncio.Lock:
+        lock, users = self._locks.get(case_id, (asyncio.Lock(), 0))
+        self._locks[case_id] = (lock, users + 1)
+        return lock
+
+    def _leave(self, case_id: str) -> None:
+        lock, users = self._locks[case_id]
+        if users == 1:
+            del self._locks[case_id]
+        else:
+            self._locks[case_id] = (lock, users - 1)
+
+
+class RequestAuthority:
+    """The authority rules for one request's items, judged in order."""
+
+    def __init__(self, facts: CaseFactRepository, data: DataHolders, caller: System) -> None:
+        self._facts, self._data, self._caller = facts, data, caller
+        self._pending: dict[str, list[Accepted]] = {}
+
+    def judge(self, event: Envelope) -> AuthorityRefusal | None:
+        return judge(self._caller, event, self._facts_of(event), self._data)
+
+    def accept(self, event: Envelope) -> Accepted:
+        """Count the event as accepted for the items after it; returns what to record once it is durable."""
+        done = accepted(self._caller, event)
+        self._pending.setdefault(event.case_id, []).append(done)
+        return done
+
+    def _facts_of(self, event: Envelope) -> CaseFacts:
+        named = referenced_event(event)
+        facts = self._facts.case_facts(case_id=event.case_id, event_ids=[named] if named else [])
+        for done in self._pending.get(event.case_id, []):
+            facts = updated(facts, done)
+        return facts

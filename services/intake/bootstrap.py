@@ -25,7 +25,7 @@ class IntakeSettings(ServiceSettings):
     digest_key_path: Path = Path("var/keys/intake/field-digests.key")
     """The key of the field digests in audit records, shared by the producing services, never the audit service."""
     db_path: Path = Path("var/intake.sqlite3")
-    """API keys (hashed) and idempotency receipts."""
+    """API keys (hashed) and idempotency claims."""
     policy_path: Path = DEFAULT_POLICY
     """The sharing policy: intake reads which agency holds clinical and intelligence data from it."""
     rate_per_s: float = 200.0
@@ -48,9 +48,9 @@ class IntakeSettings(ServiceSettings):
     refusal_callers_max: int = Field(10_000, ge=1)
     """Callers counted apart in one window; the rest are counted together."""
     idempotency_retention_s: float = Field(7 * 24 * 3600, gt=0)
-    """How long an idempotency receipt is kept (by its claim time); a retry after it counts as a new event."""
+    """How long an idempotency claim is kept (by its claim time); a retry after it counts as a new event."""
     prune_interval_s: float = Field(3600, gt=0)
-    """How often intake deletes receipts older than the retention (and once at start)."""
+    """How often intake deletes claims older than the retention (and once at start)."""
 
     @property
     def stale_claim_s(self) -> float:

@@ -12,13 +12,36 @@ itself does so every DRR_INTAKE_PRUNE_INTERVAL_S) and prints how many.
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+from services.intake.access import DEFAULT_PERMISSIONS, ApiKey, KeyRepository, check_patterns, hash_key, new_key
 from services.intake.bootstrap import IntakeSettings
-from services.intake.key_admin import issue_key
-from services.intake.pruning import ReceiptPruner
+from services.intake.pruning import ClaimPruner
 from services.intake.store import SqliteStore
 from shared.roles import Agency
+
+
+def issue_key(
+    keys: KeyRepository, *, agency: Agency, system: str, event_types: list[str] | None = None
+) -> tuple[ApiKey, str]:
+    """A new key for one agency system; returns the stored record and the key itself (shown once). Behind
+    `intake keys issue`; the local stack, the benchmark and the tests issue their keys with it too."""
+    patterns = tuple(event_types) if event_types else DEFAULT_PERMISSIONS[agency]
+    check_patterns(patterns)
+    key_id, secret = new_key()
+    record = ApiKey(key_id, hash_key(secret), agency, system, patterns, datetime.now(UTC))
+    keys.add_key(key=record)
+    return record, secret
+
+
+def issue_agency_keys(keys: KeyRepository, *, system: str) -> dict[Agency, str]:
+    """One key per agency with its default permissions, revoking earlier keys of the same system:
+    the local stack and the demo use these."""
+    for old in keys.list_keys():
+        if old.system == system and not old.revoked:
+            keys.revoke_key(key_id=old.key_id)
+    return {agency: issue_key(keys, agency=agency, system=system)[1] for agency in Agency}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,7 +68,7 @@ def run(argv: list[str]) -> int:
     store = SqliteStore(args.db or settings.db_path)
     try:
         if args.group == "receipts":
-            sys.stdout.write(f"pruned {ReceiptPruner(settings, store).prune_once()} idempotency receipts\n")
+            sys.stdout.write(f"pruned {ClaimPruner(settings, store).prune_once()} idempotency receipts\n")
         elif args.command == "issue":
             patterns = [p.strip() for p in args.event_types.split(",")] if args.event_types else None
             try:

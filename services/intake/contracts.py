@@ -16,12 +16,12 @@ from uuid import NAMESPACE_URL, uuid5
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from services.intake.access import DEFAULT_PERMISSIONS, allows
 from services.intake.adapters import KafkaPublisher
 from services.intake.app import create_app
 from services.intake.asyncapi import asyncapi_document
 from services.intake.bootstrap import IntakeSettings
-from services.intake.permissions import DEFAULT_PERMISSIONS, allows
-from services.intake.receipts import SERVICE
+from services.intake.messages import SERVICE
 from services.intake.store import SqliteStore
 from shared.digests import write_digest_key
 from shared.events import EVENT_MODELS

@@ -1,8 +1,23 @@
-"""The way of each event through intake, for single posts and batches alike: authorise, deduplicate,
-publish (all at once, then wait for the acknowledgements), remember, audit.
+"""The way of each event through intake, for single posts and batches alike: authorise, claim its
+idempotency key, judge it by the authority rules, publish (all at once, then wait for the
+acknowledgements), remember, audit.
 
-Idempotency under concurrency: the first request to claim an idempotency key publishes; an identical
-request arriving meanwhile waits (up to the publish timeout) for that outcome instead of publishing too.
+Idempotency: the key that stands for an event is the `Idempotency-Key` header or else the event id the
+sender chose, either scoped to the caller's agency; an event without either is new every time. The digest
+says whether two requests carry the same event: it covers the event as validated (so formatting does not
+matter), without an event id intake assigned itself. The first request to claim a key publishes; an
+identical request arriving meanwhile waits (up to the publish timeout) for that outcome instead of
+publishing too.
+
+Event ids across agencies: a claim answers only the agency that made it, so another agency's event id
+is no oracle. An event id stays one event downstream (the router, the notifier and the ledger key by it),
+so an agency posting an event id that another agency's event holds (a claim, or an accepted event in
+store.py's event_publishers, which is never pruned) is refused 409 `event_id_taken`, and nothing is
+stored or published. That answer is the same whatever the other event says, whether it is accepted or
+still being published, and whose it is: the caller learns only that the id is in use, which it can know
+only by holding the id already (event ids are random UUIDs, and intake assigns one when the sender gives
+none). Claims written before this scoping (`event:ID`) are moved to their publisher's agency once, when
+the store opens (store.py).
 """
 
 import asyncio
@@ -13,18 +28,22 @@ from dataclasses import dataclass, replace
 
 from prometheus_client import Counter
 
+from services.intake.access import ApiKey, authorise
 from services.intake.adapters import Publisher
-from services.intake.auth import authorise
-from services.intake.authority import SERIALISED, Accepted, DataHolders, System
-from services.intake.authority_gate import CaseLocks, RequestAuthority
+from services.intake.authority import SERIALISED, Accepted, CaseLocks, DataHolders, RequestAuthority, System
 from services.intake.bootstrap import IntakeSettings
-from services.intake.idempotency import body_digest, idempotency_key
-from services.intake.keys import ApiKey
-from services.intake.receipts import authority_refused_record, received_record, refused_record, rejected_record
-from services.intake.responses import FieldError, ItemResult, ItemStatus
-from services.intake.store import IntakeStore, Receipt
-from services.intake.validation import Rejection
-from shared.audit_records import AuditRecord
+from services.intake.messages import (
+    FieldError,
+    ItemResult,
+    ItemStatus,
+    Rejection,
+    authority_refused_record,
+    received_record,
+    refused_record,
+    rejected_record,
+)
+from services.intake.store import Claim, IntakeStore
+from shared.audit_records import AuditRecord, content_hash
 from shared.digests import DigestKey
 from shared.events import Envelope
 
@@ -45,7 +64,8 @@ class Outcome:
 @dataclass(frozen=True)
 class Publish:
     event: Envelope
-    claim: str | None
+    claim_key: str | None
+    """The idempotency key this request claimed, if the event has one."""
     accepted: Accepted | None = None
     """What the authority facts gain once the broker acknowledges the event (set once judged)."""
 
@@ -55,18 +75,18 @@ class Intake:
         self,
         settings: IntakeSettings,
         publisher: Publisher,
-        receipts: IntakeStore,
+        store: IntakeStore,
         clock: Callable[[], float] = time.time,
         *,
         data_holders: DataHolders,
     ) -> None:
-        self._settings, self._publisher, self._receipts, self._clock = settings, publisher, receipts, clock
+        self._settings, self._publisher, self._store, self._clock = settings, publisher, store, clock
         self._data_holders, self._locks = data_holders, CaseLocks()
         self._digests = DigestKey.from_file(settings.digest_key_path)
 
     async def submit(self, key: ApiKey, items: list[Envelope | Rejection], header: str | None) -> list[Outcome]:
         audit: list[AuditRecord] = []
-        authority = RequestAuthority(self._receipts, self._data_holders, System(key.agency, key.system))
+        authority = RequestAuthority(self._store, self._data_holders, System(key.agency, key.system))
         serialised = (i.case_id for i in items if isinstance(i, Envelope) and i.event_type in SERIALISED)
         async with self._locks.holding(serialised):
             decided = [self._decide(key, n, item, header, audit, authority) for n, item in enumerate(items)]
@@ -96,8 +116,8 @@ class Intake:
         if refusal is not None:
             audit.append(refused_record(refusal.reason, key, item.event_type))
             return _rejected(n, refusal.status, refusal.reason, [{"field": "", "message": refusal.message}])
-        claim = idempotency_key(item, header, key.agency.value)
-        decided = Publish(item, None) if claim is None else self._claimed(n, item, claim, key.agency.value)
+        claim_key = idempotency_key(item, header, key.agency.value)
+        decided = Publish(item, None) if claim_key is None else self._claimed(n, item, claim_key, key.agency.value)
         if isinstance(decided, Outcome) and decided.result.error == "event_id_taken":
             audit.append(refused_record("event_id_taken", key, item.event_type))
         return self._judged(n, key, decided, audit, authority) if isinstance(decided, Publish) else decided
@@ -109,19 +129,19 @@ class Intake:
         refusal = authority.judge(publish.event)
         if refusal is None:
             return replace(publish, accepted=authority.accept(publish.event))
-        if publish.claim:
-            self._receipts.release(idempotency_key=publish.claim)
+        if publish.claim_key:
+            self._store.release(idempotency_key=publish.claim_key)
         audit.append(authority_refused_record(refusal.reason, key, publish.event))
         return _rejected(n, refusal.status, refusal.reason, [{"field": "", "message": refusal.message}])
 
-    def _claimed(self, n: int, event: Envelope, claim: str, agency: str) -> Publish | Outcome | None:
+    def _claimed(self, n: int, event: Envelope, claim_key: str, agency: str) -> Publish | Outcome | None:
         now, digest = self._clock(), body_digest(event)
-        mine = Receipt(claim, digest, str(event.event_id), "pending", now)
+        mine = Claim(claim_key, digest, str(event.event_id), "pending", now)
         stale_before = now - self._settings.stale_claim_s
-        won, stored = self._receipts.claim(receipt=mine, stale_before=stale_before, agency=agency)
+        won, stored = self._store.claim(claim=mine, stale_before=stale_before, agency=agency)
         if won:
-            return Publish(event.model_copy(update={"event_id": stored.event_id}), claim)
-        if stored.state == "taken":  # another agency's event has this id (idempotency.py says why this answer)
+            return Publish(event.model_copy(update={"event_id": stored.event_id}), claim_key)
+        if stored.state == "taken":  # another agency's event has this id (the module's docstring says why)
             message = "this event id is in use; send the event with a fresh event id"
             return _rejected(n, 409, "event_id_taken", [{"field": "event_id", "message": message}])
         if stored.digest != digest:
@@ -164,14 +184,14 @@ class Intake:
             log.warning(
                 "broker did not acknowledge", extra={"event_id": str(p.event.event_id), "error": type(error).__name__}
             )
-            if p.claim:
-                self._receipts.release(idempotency_key=p.claim)
+            if p.claim_key:
+                self._store.release(idempotency_key=p.claim_key)
             message = "the broker did not acknowledge the event; retry"
             return _rejected(n, 503, "broker_unavailable", [{"field": "", "message": message}], retryable=True)
-        if p.accepted:  # the receipt and the authority facts together
-            self._receipts.accept(idempotency_key=p.claim, accepted=p.accepted)
-        elif p.claim:
-            self._receipts.confirm(idempotency_key=p.claim)
+        if p.accepted:  # the claim and the authority facts together
+            self._store.accept(idempotency_key=p.claim_key, accepted=p.accepted)
+        elif p.claim_key:
+            self._store.confirm(idempotency_key=p.claim_key)
         ACCEPTED.labels(p.event.event_type).inc()
         audit.append(received_record(p.event, self._digests))
         return Outcome(202, ItemResult(index=n, status=ItemStatus.ACCEPTED, event_id=p.event.event_id))
@@ -190,3 +210,16 @@ def _rejected(n: int, status: int, reason: str, errors: list[dict[str, str]], re
     return Outcome(
         status, ItemResult(index=n, status=ItemStatus.REJECTED, error=reason, errors=details, retryable=retryable)
     )
+
+
+def idempotency_key(event: Envelope, header: str | None, agency: str) -> str | None:
+    if header:
+        return f"header:{agency}:{header}"
+    if "event_id" in event.model_fields_set:
+        return f"event:{agency}:{event.event_id}"
+    return None
+
+
+def body_digest(event: Envelope) -> str:
+    exclude = None if "event_id" in event.model_fields_set else {"event_id"}
+    return content_hash(event.model_dump(mode="json", exclude=exclude))

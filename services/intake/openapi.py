@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from services.intake.messages import ErrorBody
 from shared.events import event_json_schema
 
 REF = "#/components/schemas/{model}"
@@ -63,3 +64,14 @@ def install(app: FastAPI, max_batch_events: int) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "string"}}}
+RETRIED = {429, 503}
+"""Statuses that always come with Retry-After (a retryable 409 `request_in_progress` has it too)."""
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error statuses an endpoint can answer."""
+    retried = {"headers": RETRY_AFTER}
+    return {status: {"model": ErrorBody} | (retried if status in RETRIED else {}) for status in statuses}

@@ -1,4 +1,4 @@
-"""Idempotency receipts are kept for a retention period, not forever: once at start and then every
+"""Idempotency claims are kept for a retention period, not forever: once at start and then every
 prune interval, intake deletes those claimed before it. A pending claim is deleted only when it is also
 stale (its request died mid-publish), never while a request may still be publishing it.
 
@@ -13,27 +13,27 @@ from collections.abc import Awaitable, Callable
 from prometheus_client import Counter
 
 from services.intake.bootstrap import IntakeSettings
-from services.intake.store import ReceiptRepository
+from services.intake.store import ClaimRepository
 
 log = logging.getLogger(__name__)
 PRUNED = Counter("drr_intake_receipts_pruned_total", "Idempotency receipts deleted after the retention")
 
 
-class ReceiptPruner:
+class ClaimPruner:
     def __init__(
         self,
         settings: IntakeSettings,
-        receipts: ReceiptRepository,
+        claims: ClaimRepository,
         *,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._settings, self._receipts, self._clock, self._sleep = settings, receipts, clock, sleep
+        self._settings, self._claims, self._clock, self._sleep = settings, claims, clock, sleep
 
     def prune_once(self) -> int:
-        """Delete what the retention no longer covers; returns how many receipts went."""
+        """Delete what the retention no longer covers; returns how many claims went."""
         now, retention_s = self._clock(), self._settings.idempotency_retention_s
-        pruned = self._receipts.prune(older_than=now - retention_s, stale_before=now - self._settings.stale_claim_s)
+        pruned = self._claims.prune(older_than=now - retention_s, stale_before=now - self._settings.stale_claim_s)
         PRUNED.inc(pruned)
         log.info("idempotency receipts pruned", extra={"pruned": pruned, "retention_s": retention_s})
         return pruned

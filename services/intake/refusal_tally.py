@@ -11,17 +11,16 @@ are never written (they are whatever the sender typed). Past `max_callers` in on
 counted together under `actor` = `address:others`, so memory stays bounded.
 
 Refusals of a known key's events (403, the authority rules) are facts about a case and stay one record
-each (receipts.py).
+each (messages.py builds every record intake writes).
 """
 
 import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from uuid import uuid4
 
-from services.intake.receipts import SERVICE
-from shared.audit_records import AuditKind, AuditRecord, record_id_for
+from services.intake.messages import counted_record
+from shared.audit_records import AuditRecord
 from shared.digests import DigestKey
 
 Caller = tuple[str, str]
@@ -57,16 +56,8 @@ class RefusalTally:
     def _record(self, start: float, reason: str, caller: Caller, count: int) -> AuditRecord:
         kind, name = caller
         actor = None if kind == "key" else f"address:{name if caller == OTHERS else self._digests.digest(name)}"
-        return AuditRecord(
-            record_id=record_id_for(AuditKind.EVENT_REJECTED, uuid4()),  # a partial window may follow a restart
-            kind=AuditKind.EVENT_REJECTED,
-            service=SERVICE,
-            key_id=name if kind == "key" else None,
-            actor=actor,
-            outcome=reason,
-            count=count,
-            window_start=datetime.fromtimestamp(start, UTC),
-        )
+        key_id = name if kind == "key" else None
+        return counted_record(reason, key_id=key_id, actor=actor, count=count, start=datetime.fromtimestamp(start, UTC))
 
 
 Audit = Callable[[list[AuditRecord]], Awaitable[None]]

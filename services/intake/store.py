@@ -1,7 +1,12 @@
-"""SQLite storage for API keys and idempotency receipts (stdlib sqlite3, WAL), behind small ports.
+"""SQLite storage for API keys, idempotency claims and the authority facts (stdlib sqlite3, WAL), behind
+small ports (access.KeyRepository, ClaimRepository, authority.CaseFactRepository).
 
-One file (DRR_INTAKE_DB_PATH) holds both, so a restart of intake keeps its keys and remembers every
-event it acknowledged. Calls are short and local; they run on the event loop's thread.
+One file (DRR_INTAKE_DB_PATH) holds them all, so a restart of intake keeps its keys and remembers every
+event it acknowledged. Calls are short and local; they run on the event loop's thread. The authority facts
+(case owners, who published each event id, the agreement versions in force) are written in the same
+transaction that marks the event's claim accepted, and kept for as long as the case may be followed up, so
+(unlike claims) never pruned. The claims' table keeps its first name, `receipts` (as do `intake receipts
+prune` and the pruning metric): names on disk and in operators' hands stay as they were.
 """
 
 import json
@@ -13,9 +18,8 @@ from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
-from services.intake import authority_store
-from services.intake.authority import Accepted, CaseFacts
-from services.intake.keys import ApiKey
+from services.intake.access import ApiKey
+from services.intake.authority import Accepted, CaseFactRepository, CaseFacts, System
 from shared.roles import Agency
 
 SCHEMA = """
@@ -27,8 +31,15 @@ CREATE TABLE IF NOT EXISTS receipts (
     state TEXT NOT NULL, claimed_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS receipts_by_claimed_at ON receipts (claimed_at);
 CREATE INDEX IF NOT EXISTS receipts_by_event_id ON receipts (event_id);
+CREATE TABLE IF NOT EXISTS case_owners (
+    case_id TEXT PRIMARY KEY, agency TEXT NOT NULL, system TEXT NOT NULL, since_event_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS event_publishers (
+    event_id TEXT NOT NULL, case_id TEXT NOT NULL, agency TEXT NOT NULL, PRIMARY KEY (event_id, case_id, agency));
+CREATE TABLE IF NOT EXISTS agreement_versions (
+    case_id TEXT NOT NULL, agreement_id TEXT NOT NULL, version INTEGER NOT NULL, agency TEXT NOT NULL,
+    PRIMARY KEY (case_id, agreement_id));
 """
-RECEIPT_KEYS_BY_AGENCY = """
+CLAIM_KEYS_BY_AGENCY = """
 UPDATE receipts SET idempotency_key = 'event:' || (
     SELECT min(agency) FROM event_publishers p WHERE p.event_id = receipts.event_id) || ':' || event_id
 WHERE idempotency_key = 'event:' || event_id
@@ -36,8 +47,8 @@ WHERE idempotency_key = 'event:' || event_id
 DELETE FROM receipts WHERE idempotency_key = 'event:' || event_id AND state = 'pending';
 PRAGMA user_version = 1;
 """
-"""Once, on a database from before receipts were scoped per agency: an `event:ID` receipt becomes
-`event:AGENCY:ID` of the agency that published it (authority_store's event_publishers). A pending one
+"""Once, on a database from before claims were scoped per agency: an `event:ID` claim becomes
+`event:AGENCY:ID` of the agency that published it (event_publishers). A pending one
 (its request died) is forgotten, as a stale claim would be taken over; one whose publisher is unknown
 stays, and so holds its event id against every agency until it is pruned."""
 TAKEN = """
@@ -47,14 +58,14 @@ SELECT 1 FROM receipts WHERE event_id = :event_id
 UNION ALL SELECT 1 FROM event_publishers WHERE event_id = :event_id AND agency != :agency
 LIMIT 1
 """
-"""Whether another agency's receipt or accepted event holds this event id (receipt keys name their agency,
-idempotency.py; event_publishers is never pruned)."""
+"""Whether another agency's claim or accepted event holds this event id (claim keys name their agency,
+handling.py; event_publishers is never pruned)."""
 PRUNE_BATCH = 5_000
 """Rows deleted per statement: each batch holds the lock (and SQLite's write lock) only briefly."""
 
 
 @dataclass(frozen=True)
-class Receipt:
+class Claim:
     """What intake remembers per idempotency key: the event it stands for and whether it is durable."""
 
     idempotency_key: str
@@ -66,27 +77,15 @@ class Receipt:
     claimed_at: float
 
 
-class KeyRepository(Protocol):
-    def add_key(self, *, key: ApiKey) -> None: ...
-    def find_key(self, *, key_id: str) -> ApiKey | None: ...
-    def revoke_key(self, *, key_id: str) -> bool: ...
-    def list_keys(self) -> list[ApiKey]: ...
-
-
-class ReceiptRepository(Protocol):
-    def claim(self, *, receipt: Receipt, stale_before: float, agency: str) -> tuple[bool, Receipt]: ...
+class ClaimRepository(Protocol):
+    def claim(self, *, claim: Claim, stale_before: float, agency: str) -> tuple[bool, Claim]: ...
     def confirm(self, *, idempotency_key: str) -> None: ...
     def release(self, *, idempotency_key: str) -> None: ...
     def prune(self, *, older_than: float, stale_before: float | None = None) -> int: ...
 
 
-class CaseFactRepository(Protocol):
-    def case_facts(self, *, case_id: str, event_ids: list[UUID]) -> CaseFacts: ...
-    def accept(self, *, idempotency_key: str | None, accepted: Accepted) -> None: ...
-
-
-class IntakeStore(ReceiptRepository, CaseFactRepository, Protocol):
-    """Receipts and authority facts in one store, so an accepted event's both are written together."""
+class IntakeStore(ClaimRepository, CaseFactRepository, Protocol):
+    """Claims and authority facts in one store, so an accepted event's both are written together."""
 
 
 class SqliteStore:
@@ -99,9 +98,8 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
-        self._db.executescript(authority_store.SCHEMA)
         if self._db.execute("PRAGMA user_version").fetchone()[0] < 1:
-            self._db.executescript(RECEIPT_KEYS_BY_AGENCY)
+            self._db.executescript(CLAIM_KEYS_BY_AGENCY)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -128,35 +126,35 @@ class SqliteStore:
             rows = self._db.execute("SELECT * FROM api_keys ORDER BY created_at").fetchall()
         return [_key(row) for row in rows]
 
-    def claim(self, *, receipt: Receipt, stale_before: float, agency: str) -> tuple[bool, Receipt]:
-        """Insert a pending receipt, or take over a stale pending one with the same digest (its owner
+    def claim(self, *, claim: Claim, stale_before: float, agency: str) -> tuple[bool, Claim]:
+        """Insert a pending claim, or take over a stale pending one with the same digest (its owner
         died mid-publish); otherwise return what is stored. (True, r): the caller must publish r.
-        (False, r) with r.state "taken": no receipt of `agency`'s has this key, and another agency's event
+        (False, r) with r.state "taken": no claim of `agency`'s has this key, and another agency's event
         holds the event id, so nothing was stored (event ids stay unique downstream)."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                won, stored = self._claim(receipt, stale_before, agency)
+                won, stored = self._claim(claim, stale_before, agency)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
         return won, stored
 
-    def _claim(self, receipt: Receipt, stale_before: float, agency: str) -> tuple[bool, Receipt]:
-        r = receipt
+    def _claim(self, claim: Claim, stale_before: float, agency: str) -> tuple[bool, Claim]:
+        r = claim
         row = self._db.execute("SELECT * FROM receipts WHERE idempotency_key = ?", (r.idempotency_key,)).fetchone()
         if row is None:
             mine = {"event_id": r.event_id, "by_event": f"event:{agency}:", "by_header": f"header:{agency}:"}
             if self._db.execute(TAKEN, {**mine, "agency": agency}).fetchone():
-                return False, Receipt(r.idempotency_key, "", r.event_id, "taken", r.claimed_at)
+                return False, Claim(r.idempotency_key, "", r.event_id, "taken", r.claimed_at)
             self._db.execute("INSERT INTO receipts VALUES (?, ?, ?, 'pending', ?)", _row(r))
             return True, r
-        stored = Receipt(*row)
+        stored = Claim(*row)
         if stored.state == "pending" and stored.claimed_at < stale_before and stored.digest == r.digest:
             update = "UPDATE receipts SET claimed_at = ? WHERE idempotency_key = ?"
             self._db.execute(update, (r.claimed_at, r.idempotency_key))
-            return True, Receipt(stored.idempotency_key, stored.digest, stored.event_id, "pending", r.claimed_at)
+            return True, Claim(stored.idempotency_key, stored.digest, stored.event_id, "pending", r.claimed_at)
         return False, stored
 
     def confirm(self, *, idempotency_key: str) -> None:
@@ -169,16 +167,16 @@ class SqliteStore:
 
     def case_facts(self, *, case_id: str, event_ids: list[UUID]) -> CaseFacts:
         with self._lock:
-            return authority_store.read_facts(self._db, case_id, event_ids)
+            return read_facts(self._db, case_id, event_ids)
 
     def accept(self, *, idempotency_key: str | None, accepted: Accepted) -> None:
-        """Mark the receipt accepted (as `confirm`) and record the authority facts, in one transaction."""
+        """Mark the claim accepted (as `confirm`) and record the authority facts, in one transaction."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 if idempotency_key:
                     self._confirm(idempotency_key)
-                authority_store.write_accepted(self._db, accepted)
+                write_accepted(self._db, accepted)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -191,7 +189,7 @@ class SqliteStore:
             self._db.execute(sql, (idempotency_key,))
 
     def prune(self, *, older_than: float, stale_before: float | None = None, batch: int = PRUNE_BATCH) -> int:
-        """Delete receipts claimed before `older_than`; a pending one only if also claimed before
+        """Delete claims made before `older_than`; a pending one only if also claimed before
         `stale_before` (default: the same cutoff), since a younger claim may still be publishing.
         Deletes `batch` rows per statement, taking the lock per batch; returns the rows deleted."""
         stale = older_than if stale_before is None else min(older_than, stale_before)
@@ -208,7 +206,7 @@ class SqliteStore:
                 return deleted
 
 
-def _row(r: Receipt) -> tuple[str, str, str, float]:
+def _row(r: Claim) -> tuple[str, str, str, float]:
     return r.idempotency_key, r.digest, r.event_id, r.claimed_at
 
 
@@ -221,3 +219,33 @@ def _key(row: tuple[str, ...]) -> ApiKey:
     revoked = datetime.fromisoformat(revoked_at) if revoked_at else None
     created = datetime.fromisoformat(created_at)
     return ApiKey(key_id, key_hash, Agency(agency), system, tuple(json.loads(event_types)), created, revoked)
+
+
+def read_facts(db: sqlite3.Connection, case_id: str, event_ids: list[UUID]) -> CaseFacts:
+    row = db.execute("SELECT agency, system FROM case_owners WHERE case_id = ?", (case_id,)).fetchone()
+    owner = System(Agency(row[0]), row[1]) if row else None
+    publishers: dict[UUID, frozenset[Agency]] = {}
+    for event_id in event_ids:
+        sql = "SELECT agency FROM event_publishers WHERE event_id = ? AND case_id = ?"
+        found = frozenset(Agency(agency) for (agency,) in db.execute(sql, (str(event_id), case_id)))
+        if found:
+            publishers[event_id] = found
+    rows = db.execute("SELECT agreement_id, version FROM agreement_versions WHERE case_id = ?", (case_id,))
+    return CaseFacts(owner, publishers, {agreement: version for agreement, version in rows})
+
+
+def write_accepted(db: sqlite3.Connection, done: Accepted) -> None:
+    """Call inside a transaction. A repeat of the same event (a retry after a crash) changes nothing."""
+    event_id = str(done.event_id)
+    sql = "INSERT OR IGNORE INTO event_publishers VALUES (?, ?, ?)"
+    db.execute(sql, (event_id, done.case_id, done.publisher.value))
+    if done.owner:
+        sql = "INSERT OR REPLACE INTO case_owners VALUES (?, ?, ?, ?)"
+        db.execute(sql, (done.case_id, done.owner.agency.value, done.owner.system, event_id))
+    if done.agreement:
+        agreement, version = done.agreement
+        sql = (
+            "INSERT INTO agreement_versions VALUES (?, ?, ?, ?) ON CONFLICT (case_id, agreement_id)"
+            " DO UPDATE SET version = excluded.version, agency = excluded.agency WHERE excluded.version > version"
+        )
+        db.execute(sql, (done.case_id, agreement, version, done.publisher.value))

@@ -12,7 +12,7 @@ import pytest
 
 from deploy.local.demo_case import clinical_agreement, envelope, opening, practitioner
 from deploy.local.stack import Stack
-from services.intake.key_admin import issue_key
+from services.intake.cli import issue_key
 from services.intake.store import SqliteStore
 from shared import topics
 from shared.examples import EXAMPLES

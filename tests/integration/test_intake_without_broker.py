@@ -10,7 +10,7 @@ from deploy.local.demo_case import case_history
 from services.intake.adapters import KafkaPublisher
 from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings
-from services.intake.key_admin import issue_key
+from services.intake.cli import issue_key
 from services.intake.store import SqliteStore
 from shared.record_signing import RecordSigner
 from shared.roles import Agency

@@ -9,7 +9,7 @@ from intake_fakes import FakePublisher, bearer, open_case
 
 from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings
-from services.intake.key_admin import issue_agency_keys
+from services.intake.cli import issue_agency_keys
 from services.intake.store import SqliteStore
 
 

@@ -6,8 +6,7 @@ from typing import Any
 from uuid import uuid4
 
 from deploy.local.demo_case import case_history
-from services.intake.authority import Accepted, System
-from services.intake.store import CaseFactRepository
+from services.intake.authority import Accepted, CaseFactRepository, System
 from shared.audit_records import AuditRecord
 from shared.events import Envelope
 from shared.roles import Agency

@@ -7,7 +7,7 @@ import pytest
 from intake_fakes import FakePublisher, bearer, of_type, trigger
 
 from deploy.local.demo_case import CLINICAL_NOTES
-from services.intake.key_admin import issue_key
+from services.intake.cli import issue_key
 from services.intake.store import SqliteStore
 from shared.roles import Agency
 

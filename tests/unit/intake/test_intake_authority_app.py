@@ -13,11 +13,11 @@ import pytest
 from intake_fakes import FakePublisher, bearer, of_type, trigger
 
 from deploy.local.demo_case import clinical_agreement, envelope
-from services.intake import authority_store
+from services.intake import store as stored_facts
 from services.intake.app import create_app
 from services.intake.authority import Accepted, System
 from services.intake.bootstrap import IntakeSettings
-from services.intake.store import Receipt, SqliteStore
+from services.intake.store import Claim, SqliteStore
 from shared.audit_records import AuditKind
 from shared.examples import EXAMPLES
 from shared.roles import Agency
@@ -122,21 +122,19 @@ async def test_the_facts_survive_a_restart(db_path: Path, settings: IntakeSettin
         restarted.close()
 
 
-def test_the_receipt_and_the_facts_are_written_together(store: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A failure while recording the facts leaves the receipt pending (a retry may publish), never accepted
+def test_the_claim_and_the_facts_are_written_together(store: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure while recording the facts leaves the claim pending (a retry may publish), never accepted
     without its facts."""
-    won, _ = store.claim(
-        receipt=Receipt("k", "d", str(uuid.uuid4()), "pending", 1.0), stale_before=0, agency="probation"
-    )
+    won, _ = store.claim(claim=Claim("k", "d", str(uuid.uuid4()), "pending", 1.0), stale_before=0, agency="probation")
     assert won
 
     def broken(*_: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(authority_store, "write_accepted", broken)
+    monkeypatch.setattr(stored_facts, "write_accepted", broken)
     owner = System(Agency.PROBATION, "test")
     with pytest.raises(RuntimeError):
         store.accept(idempotency_key="k", accepted=Accepted("C-NEW", uuid.uuid4(), Agency.PROBATION, owner))
-    _, stored = store.claim(receipt=Receipt("k", "d", "x", "pending", 2.0), stale_before=0, agency="probation")
+    _, stored = store.claim(claim=Claim("k", "d", "x", "pending", 2.0), stale_before=0, agency="probation")
     assert stored.state == "pending"
     assert store.case_facts(case_id="C-NEW", event_ids=[]).owner is None

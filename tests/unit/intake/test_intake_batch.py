@@ -6,9 +6,9 @@ import httpx
 import pytest
 from intake_fakes import FakePublisher, of_type, trigger
 
+from services.intake.access import TokenBuckets
 from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings
-from services.intake.ratelimit import TokenBuckets
 from services.intake.store import SqliteStore
 
 BATCH = "/v1/events:batch"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from services.intake.access import DEFAULT_PERMISSIONS, allows, check_patterns, check_table
 from services.intake.cli import run
-from services.intake.permissions import DEFAULT_PERMISSIONS, allows, check_patterns, check_table
 from services.intake.store import SqliteStore
 from shared.roles import Agency
 

@@ -10,11 +10,10 @@ import pytest
 from intake_fakes import FakePublisher, bearer, trigger
 
 from services.audit.leaves import Leaf
+from services.intake.access import Refusal, TokenBuckets, authenticate
 from services.intake.app import create_app
-from services.intake.auth import Refusal, authenticate
 from services.intake.bootstrap import IntakeSettings
-from services.intake.key_admin import issue_key
-from services.intake.ratelimit import TokenBuckets
+from services.intake.cli import issue_key
 from services.intake.refusal_tally import RefusalTally, flush_every
 from services.intake.store import SqliteStore
 from shared.audit_records import AuditKind, AuditRecord, canonical_json, canonical_text

@@ -12,7 +12,7 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 
 from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings
-from services.intake.key_admin import issue_key
+from services.intake.cli import issue_key
 from services.intake.store import SqliteStore
 from shared.roles import Agency
 

@@ -1,7 +1,7 @@
-"""Receipts are scoped per agency: an agency's repeat still gets its receipt, but another agency posting the
+"""Idempotency claims are scoped per agency: an agency's repeat still gets its receipt, but another agency posting the
 same event id learns nothing of the stored event (no 200, the same 409 `event_id_taken` whatever that event
 holds and whether it is still being published) and publishes nothing, so an event id stays one event
-downstream. Receipts written before the scoping are moved to their publisher's agency when the store opens."""
+downstream. Claims written before the scoping are moved to their publisher's agency when the store opens."""
 
 import contextlib
 import sqlite3
@@ -14,7 +14,7 @@ from intake_fakes import FakePublisher, bearer, trigger
 
 from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings
-from services.intake.store import Receipt, SqliteStore
+from services.intake.store import Claim, SqliteStore
 from shared.audit_records import AuditKind
 
 
@@ -50,20 +50,20 @@ async def test_another_agency_posting_a_known_event_id_gets_event_id_taken_and_n
 def test_a_claim_in_flight_holds_its_event_id_against_other_agencies(store: SqliteStore) -> None:
     event_id = str(uuid.uuid4())
     won, _ = store.claim(
-        receipt=Receipt(f"event:probation:{event_id}", "d", event_id, "pending", 1.0),
+        claim=Claim(f"event:probation:{event_id}", "d", event_id, "pending", 1.0),
         stale_before=0,
         agency="probation",
     )
-    police = Receipt(f"event:police:{event_id}", "other", event_id, "pending", 2.0)
-    lost, stored = store.claim(receipt=police, stale_before=10, agency="police")  # even once the first is stale
+    police = Claim(f"event:police:{event_id}", "other", event_id, "pending", 2.0)
+    lost, stored = store.claim(claim=police, stale_before=10, agency="police")  # even once the first is stale
     assert won and not lost and stored.state == "taken" and stored.digest == ""
-    header = Receipt("header:police:h", "other", event_id, "pending", 2.0)
-    assert store.claim(receipt=header, stale_before=10, agency="police")[1].state == "taken"
-    mine = Receipt("header:probation:h", "d", event_id, "pending", 2.0)
-    assert store.claim(receipt=mine, stale_before=0, agency="probation")[0]  # the same agency is not refused
+    header = Claim("header:police:h", "other", event_id, "pending", 2.0)
+    assert store.claim(claim=header, stale_before=10, agency="police")[1].state == "taken"
+    mine = Claim("header:probation:h", "d", event_id, "pending", 2.0)
+    assert store.claim(claim=mine, stale_before=0, agency="probation")[0]  # the same agency is not refused
 
 
-async def test_an_accepted_event_holds_its_id_after_its_receipt_is_pruned(
+async def test_an_accepted_event_holds_its_id_after_its_claim_is_pruned(
     client: httpx.AsyncClient, store: SqliteStore, publisher: FakePublisher, api_keys: dict[str, str]
 ) -> None:
     event = {**trigger(), "event_id": str(uuid.uuid4())}
@@ -74,7 +74,7 @@ async def test_an_accepted_event_holds_its_id_after_its_receipt_is_pruned(
     assert len(publisher.events) == 1
 
 
-async def test_receipts_of_the_old_form_are_moved_to_their_agency_and_honoured(
+async def test_claims_of_the_old_form_are_moved_to_their_agency_and_honoured(
     client: httpx.AsyncClient, db_path: Path, settings: IntakeSettings, api_keys: dict[str, str]
 ) -> None:
     event = {**trigger(), "event_id": str(uuid.uuid4())}

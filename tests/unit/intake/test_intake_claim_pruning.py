@@ -1,4 +1,4 @@
-"""The receipts table is pruned by claim time: accepted receipts past the cutoff go, a pending claim goes
+"""The claims (table `receipts`) are pruned by claim time: accepted claims past the cutoff go, a pending claim goes
 only when also stale, in bounded batches, with an index on claimed_at (added to existing files too)."""
 
 import sqlite3
@@ -9,16 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from services.intake.store import Receipt, SqliteStore
+from services.intake.store import Claim, SqliteStore
 
 NOW = 1_000_000.0
 
 
 def add(store: SqliteStore, claimed_at: float, state: str = "accepted") -> str:
     key = f"event:{uuid.uuid4()}"
-    won, _ = store.claim(
-        receipt=Receipt(key, "digest", key[6:], "pending", claimed_at), stale_before=0, agency="probation"
-    )
+    won, _ = store.claim(claim=Claim(key, "digest", key[6:], "pending", claimed_at), stale_before=0, agency="probation")
     assert won
     if state == "accepted":
         store.confirm(idempotency_key=key)
@@ -77,7 +75,7 @@ def test_a_backlog_is_deleted_in_batches(store: SqliteStore, db_path: Path, old_
 
 
 def test_the_default_batch_is_bounded_and_covers_a_larger_backlog(store: SqliteStore, db_path: Path) -> None:
-    with raw_db(db_path) as raw:  # 12,000 old receipts written directly: faster than 12,000 claims
+    with raw_db(db_path) as raw:  # 12,000 old claims written directly: faster than 12,000 claims
         rows = [(f"event:{n}", "d", str(uuid.uuid4()), "accepted", NOW - 500) for n in range(12_000)]
         raw.executemany("INSERT INTO receipts VALUES (?, ?, ?, ?, ?)", rows)
     young = add(store, NOW)

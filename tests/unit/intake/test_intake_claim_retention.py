@@ -1,4 +1,4 @@
-"""Intake prunes its idempotency receipts after the retention: at start and every interval (a fake clock and
+"""Intake prunes its idempotency claims after the retention: at start and every interval (a fake clock and
 a fake sleep, so nothing waits), counted in a metric and logged without keys; a key pruned is a new event
 again while a kept key still gets its original receipt; `intake receipts prune` does it once."""
 
@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from services.intake.app import create_app
 from services.intake.bootstrap import IntakeSettings
 from services.intake.cli import run
-from services.intake.pruning import ReceiptPruner
-from services.intake.store import Receipt, SqliteStore
+from services.intake.pruning import ClaimPruner
+from services.intake.store import Claim, SqliteStore
 from shared.logs import JsonLines
 
 DAY = 24 * 3600.0
@@ -37,14 +37,14 @@ class FakeClock:
 
 def add(store: SqliteStore, claimed_at: float, state: str = "accepted") -> str:
     key = f"event:{uuid.uuid4()}"
-    store.claim(receipt=Receipt(key, "digest", key[6:], "pending", claimed_at), stale_before=0, agency="probation")
+    store.claim(claim=Claim(key, "digest", key[6:], "pending", claimed_at), stale_before=0, agency="probation")
     if state == "accepted":
         store.confirm(idempotency_key=key)
     return key
 
 
 def keys_in(db_path: Path) -> set[str]:
-    """The idempotency keys that still have a receipt, read through a connection of its own."""
+    """The idempotency keys that still have a claim, read through a connection of its own."""
     with closing(sqlite3.connect(db_path)) as raw:
         return {row[0] for row in raw.execute("SELECT idempotency_key FROM receipts")}
 
@@ -69,7 +69,7 @@ def test_prune_once_applies_the_retention_and_the_stale_window(
     pending_not_stale, pending_stale = add(store, clock.now - 39, "pending"), add(store, clock.now - 41, "pending")
     before = pruned_total()
     with caplog.at_level(logging.INFO, logger="services.intake.pruning"):
-        assert ReceiptPruner(settings, store, clock=clock).prune_once() == 2
+        assert ClaimPruner(settings, store, clock=clock).prune_once() == 2
     assert keys_in(db_path) == {young, pending_not_stale}
     assert pruned_total() == before + 2
     [line] = [json.loads(JsonLines("intake").format(r)) for r in caplog.records]
@@ -92,7 +92,7 @@ async def test_the_pruner_runs_at_start_and_then_every_interval(store: SqliteSto
             await asyncio.Event().wait()
         clock.now += seconds
 
-    task = asyncio.create_task(ReceiptPruner(settings, store, clock=clock, sleep=sleep).run())
+    task = asyncio.create_task(ClaimPruner(settings, store, clock=clock, sleep=sleep).run())
     await asyncio.wait_for(two_runs.wait(), timeout=5)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
