@@ -55,3 +55,13 @@ def test_the_topics_documented_are_the_topics_created() -> None:
     documented = set(re.findall(r"`(drr[.-][a-z_.-]+)`", table))
     created = {name for name in topics.ALL if "__assignor" not in name}
     assert documented == created
+
+
+@pytest.mark.parametrize("page", [README, *DOCS], ids=lambda p: p.name)
+def test_every_file_a_page_names_by_its_path_exists(page: Path) -> None:
+    named = set(
+        re.findall(
+            r"\b((?:services|shared|deploy|bench|tests|verifier)/[\w/.-]*\w\.(?:py|yaml|j2|json))", page.read_text()
+        )
+    )
+    assert not {path for path in named if not (ROOT / path).exists()}, page.name
