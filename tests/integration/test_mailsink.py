@@ -1,5 +1,6 @@
 """The real SMTP adapter against the real local mail sink: what it sends arrives in the Maildir intact."""
 
+import asyncio
 import mailbox
 import socket
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from deploy.local.mailsink import MailSink
-from services.notifier.email.smtp import PermanentMailError, SmtpMailer, TransientMailError
+from services.notifier.email.smtp import PermanentMailError, SmtpMailer, TransientMailError, UncertainMailError
 
 
 def free_port() -> int:
@@ -115,3 +116,55 @@ async def test_without_smtputf8_an_internationalised_address_fails_permanently_a
         await _send_to(mailer, "ira@police.example")  # the next message goes as before
         await mailer.close()
         assert plain.stored == 2
+
+
+async def dying_server(after: bytes) -> tuple[asyncio.Server, int]:
+    """A server that speaks just enough SMTP, then drops the connection without a reply once it has read
+    `after` (b"\r\n.\r\n": the whole message, as a server that stored it and crashed before its 250)."""
+
+    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 dying ESMTP\r\n")
+        seen = b""
+        while after not in seen:
+            line = await reader.readline()
+            if not line:
+                break
+            seen += line
+            command = line.upper()
+            if after in seen:
+                break
+            if command.startswith((b"EHLO", b"HELO")):
+                writer.write(b"250 dying\r\n")
+            elif command.startswith((b"MAIL", b"RCPT")):
+                writer.write(b"250 OK\r\n")
+            elif command.startswith(b"DATA"):
+                writer.write(b"354 go ahead\r\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(session, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("after", "kind", "reason"),
+    [
+        (b"\r\n.\r\n", UncertainMailError, "connection_after_data"),  # the whole message, then no reply
+        (b"MAIL FROM", TransientMailError, "connection"),  # nothing of the message went out
+    ],
+    ids=["after-the-message", "before-the-message"],
+)
+async def test_a_connection_lost_after_the_message_went_out_is_uncertain_and_before_it_is_not(
+    after: bytes, kind: type[Exception], reason: str
+) -> None:
+    server, port = await dying_server(after)
+    mailer = SmtpMailer(host="127.0.0.1", port=port, sender="drr-notify@localhost", timeout_s=5)
+    try:
+        with pytest.raises(kind) as error:
+            await mailer.send(to="sam@probation.example", subject="s", body="b\n", html=None,
+                              message_id="<m@drr-notify>", headers={})  # fmt: skip
+        assert type(error.value) is kind and str(error.value) == reason
+    finally:
+        server.close()
+        await server.wait_closed()
+        await mailer.close()

@@ -12,6 +12,7 @@ from services.notifier.email.smtp import (
     SmtpMailer,
     TestModeMailer,
     TransientMailError,
+    UncertainMailError,
 )
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "SmtpMailer",
     "TestModeMailer",
     "TransientMailError",
+    "UncertainMailError",
     "load_guidance",
 ]

@@ -4,6 +4,8 @@ Send errors come in two kinds, because the retry decision is all the core needs 
 
     MailError                 the message did not reach the server, or the server did not take it
      ├── TransientMailError   worth another try later
+     │    └── UncertainMailError  the whole message went out and the connection failed before the reply:
+     │                            the server may have taken it, so another try may deliver it twice
      ├── PermanentMailError   another try cannot help; give up at once
      └── MessageError         the message cannot be put on the wire as built: ours, a technical failure
 """
@@ -14,13 +16,14 @@ import secrets
 from collections.abc import Mapping
 from email.header import Header
 from email.utils import formatdate
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiosmtplib
 from aiosmtplib import (
     SMTPException,
     SMTPNotSupported,
     SMTPRecipientsRefused,
+    SMTPResponse,
     SMTPResponseException,
     SMTPServerDisconnected,
 )
@@ -37,6 +40,12 @@ class MailError(Exception):
 class TransientMailError(MailError):
     """4xx replies (mailbox busy, greylisted, server short of resources), refused or dropped
     connections and timeouts: the server or the network may well be fine a little later."""
+
+
+class UncertainMailError(TransientMailError):
+    """The message was sent whole (DATA), then the connection dropped or timed out before the server's
+    reply: a server that stored it and died before answering 250 has it (RFC 5321 section 6.1 warns of the
+    duplicate). Retried like any transient failure, and the next try is marked as a possible duplicate."""
 
 
 class PermanentMailError(MailError):
@@ -156,6 +165,18 @@ def _by_code(code: int) -> MailError:
     return PermanentMailError(f"smtp_{code}")
 
 
+class Session(aiosmtplib.SMTP):
+    """An SMTP session that notes when the message itself may have gone out (from the DATA command on):
+    from then on, a lost connection leaves its fate unknown. (A drop between DATA and its 354 is counted
+    too: marking a retry as a possible duplicate when it was not one costs nothing.)"""
+
+    message_sent = False
+
+    async def data(self, message: str | bytes, /, **kwargs: Any) -> SMTPResponse:
+        self.message_sent = True
+        return await super().data(message, **kwargs)
+
+
 class SmtpMailer:
     """Keeps up to `connections` SMTP sessions open and reuses them: connecting, greeting and quitting
     cost more than the message itself. A session that fails is closed, never reused."""
@@ -177,7 +198,7 @@ class SmtpMailer:
         self.username, self._password, self.starttls = username, password, starttls
         self.implicit_tls, self.validate_certs = implicit_tls, validate_certs
         self._slots = asyncio.Semaphore(connections)
-        self._idle: list[aiosmtplib.SMTP] = []
+        self._idle: list[Session] = []
 
     def __repr__(self) -> str:  # never the password
         return f"SmtpMailer(host={self.host!r}, port={self.port}, sender={self.sender!r})"
@@ -207,31 +228,40 @@ class SmtpMailer:
         while self._idle:
             await _close(self._idle.pop())
 
-    async def _send_on(
-        self, reused: aiosmtplib.SMTP | None, to: str, message: bytes, options: list[str]
-    ) -> aiosmtplib.SMTP:
-        """Send on the reused session if it is still alive, else (or if it drops) on a new one.
-        `options`: SMTPUTF8 for an internationalised address (refused at once by a server without it)."""
+    async def _send_on(self, reused: Session | None, to: str, message: bytes, options: list[str]) -> Session:
+        """Send on the reused session if it is still alive, else (or if it drops before the message went
+        out) on a new one. `options`: SMTPUTF8 for an internationalised address (refused at once by a
+        server without it)."""
         if reused is not None and reused.is_connected:
             try:
-                await reused.sendmail(self.sender, [to], message, mail_options=options)
+                await self._transaction(reused, to, message, options)
                 return reused
             except SMTPServerDisconnected:
-                pass  # the server closed an idle session: not a failure of this message
+                await _close(reused)  # the server closed an idle session: not a failure of this message
             except BaseException:
                 await _close(reused)
                 raise
         await _close(reused)
         client = await self._connect()
         try:
-            await client.sendmail(self.sender, [to], message, mail_options=options)
+            await self._transaction(client, to, message, options)
         except BaseException:
             await _close(client)
             raise
         return client
 
-    async def _connect(self) -> aiosmtplib.SMTP:
-        client = aiosmtplib.SMTP(
+    async def _transaction(self, session: Session, to: str, message: bytes, options: list[str]) -> None:
+        """One MAIL, RCPT, DATA; a connection lost once the message went out is UncertainMailError."""
+        session.message_sent = False
+        try:
+            await session.sendmail(self.sender, [to], message, mail_options=options)
+        except (SMTPException, OSError) as exc:
+            if session.message_sent and not isinstance(exc, SMTPResponseException):
+                raise UncertainMailError("connection_after_data") from exc
+            raise
+
+    async def _connect(self) -> Session:
+        client = Session(
             hostname=self.host,
             port=self.port,
             timeout=self.timeout_s,

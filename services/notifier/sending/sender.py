@@ -19,7 +19,15 @@ from typing import Any
 
 from services.notifier import metrics
 from services.notifier.clock import Clock
-from services.notifier.email import Email, Mailer, MailError, MessageError, PermanentMailError, Renderer
+from services.notifier.email import (
+    Email,
+    Mailer,
+    MailError,
+    MessageError,
+    PermanentMailError,
+    Renderer,
+    UncertainMailError,
+)
 from services.notifier.ports import Topic
 from services.notifier.priorities import Priority
 from services.notifier.sending.ledger import EmailLedger, Seen
@@ -101,6 +109,9 @@ async def deliver(
                 walk.to(S.DEAD_LETTERED, "permanent_failure")
                 return walk.records
             walk.to(S.TEMPORARY_FAILURE)
+            if isinstance(error, UncertainMailError):  # the server may have it: the next try may repeat it
+                headers = {**(headers or {}), **POSSIBLE_DUPLICATE}
+                metrics.RESENT_UNCERTAIN.inc()
             delay = backoff(walk.attempt, retry.base_delay_s, jitter(), retry.max_delay_s)
             give_up = _give_up_reason(walk.attempt, (clock.now() - started).total_seconds() + delay, retry)
             if give_up:

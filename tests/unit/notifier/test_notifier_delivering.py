@@ -6,7 +6,7 @@ from uuid import uuid4
 import pytest
 
 from services.notifier.email.rendering import Email
-from services.notifier.email.smtp import MessageError, PermanentMailError, TransientMailError
+from services.notifier.email.smtp import MessageError, PermanentMailError, TransientMailError, UncertainMailError
 from services.notifier.priorities import Priority
 from services.notifier.sending.sender import RetryPolicy, deliver, gave_up
 from services.notifier.states import DeliveryState
@@ -166,3 +166,21 @@ async def test_a_message_that_cannot_be_composed_is_a_technical_failure_and_logs
     [logged] = [r for r in caplog.records if r.getMessage() == "composing the message failed"]
     assert (logged.__dict__["error"], logged.exc_info) == ("MessageError", None)
     assert ADDRESS not in caplog.text
+
+
+async def test_after_a_send_whose_fate_is_unknown_the_next_try_is_marked_a_possible_duplicate() -> None:
+    """The server may have stored the message and died before its 250: the retry says it may repeat it."""
+    mailer, sleeps = (
+        FakeMailer(errors=[UncertainMailError("connection_after_data"), TransientMailError("connection")]),
+        Sleeps(),
+    )
+    records = await run(mailer, sleeps)
+    assert states(records)[-1] == DeliveryState.DELIVERED.value
+    marks = [m["headers"].get("X-DRR-Possible-Duplicate") for m in mailer.sent]
+    assert marks == [None, "yes", "yes"]
+
+
+async def test_a_connection_refused_before_anything_was_sent_is_retried_unmarked() -> None:
+    mailer, sleeps = FakeMailer(errors=[TransientMailError("connection")]), Sleeps()
+    await run(mailer, sleeps)
+    assert [m["headers"].get("X-DRR-Possible-Duplicate") for m in mailer.sent] == [None, None]
