@@ -20,7 +20,8 @@ from services.audit.completeness.watch import CompletenessWatch
 from services.audit.consumer import GROUP_ID, AuditConsumer, kafka_consumer
 from services.audit.dead_letters import KafkaDeadLetters
 from services.audit.producers import MAY_PRODUCE
-from services.audit.queries import SERVICE, KafkaQueryLog
+from services.audit.queries import KafkaQueryLog
+from services.audit.records import SERVICE
 from services.audit.sqlite_store import SqliteLedger
 from services.audit.store import SqlLedger
 from shared.record_signing import RecordSigner

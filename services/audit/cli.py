@@ -24,7 +24,7 @@ from uuid import UUID
 from services.audit.bootstrap import AuditSettings, open_ledger, signer, signer_texts
 from services.audit.completeness.redrive import KafkaOptions, NotFound, redrive
 from services.audit.export import export
-from services.audit.queries import SERVICE
+from services.audit.records import SERVICE
 from services.audit.store import SqlLedger
 from services.audit.token_commands import add_token_commands, run_token_command
 from shared.record_signing import RecordSigner

@@ -14,40 +14,21 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from uuid import UUID
 
 from services.audit.completeness.rules import KINDS, Awaited, Awaiting, Fact, Windows, changes
 from services.audit.completeness.tables import CompletenessTables
 from services.audit.leaves import Leaf, timestamp
 from services.audit.metrics import UNDECIDED, UNFINISHED
-from shared.audit_records import AuditKind, AuditRecord, record_id_for
+from services.audit.records import completeness_record
+from shared.audit_records import AuditKind, AuditRecord
 
 log = logging.getLogger(__name__)
-SERVICE = "audit"
-OUTCOMES = {
-    AuditKind.COMPLETENESS_ALARM: {Awaiting.DECISION: "undecided", Awaiting.FINAL_STATE: "unfinished"},
-    AuditKind.COMPLETENESS_RESOLVED: {Awaiting.DECISION: "decided", Awaiting.FINAL_STATE: "finished"},
-}
 
 
 class RecordLog(Protocol):
     """Where the audit service publishes its own records (queries.KafkaQueryLog)."""
 
     async def record(self, *, record: AuditRecord) -> None: ...
-
-
-def completeness_record(awaited: Awaited, kind: AuditKind) -> AuditRecord:
-    """Ids and codes only, like every record: which event (and recipient), and what is missing."""
-    return AuditRecord(
-        record_id=record_id_for(kind, awaited.ref),
-        kind=kind,
-        service=SERVICE,
-        case_id=awaited.case_id,
-        event_id=UUID(awaited.event_id),
-        event_type=awaited.event_type,
-        recipient_id=awaited.recipient_id,
-        outcome=OUTCOMES[kind][awaited.what],
-    )
 
 
 class CompletenessWatch:
