@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from services.audit.completeness.tables import CompletenessTables
 from services.audit.leaves import EntryFilter, StoredLeaf
-from services.audit.token_store import ADDED_COLUMNS, StoredToken, TokenTables
+from services.audit.schema import ADDED_COLUMNS
+from services.audit.token_store import StoredToken, TokenTables
 from services.audit.tree_store import Offsets, TreeStore
 
 __all__ = ["Offsets", "SqlLedger", "StoredCheckpoint", "StoredToken", "OutdatedSchema"]
@@ -49,7 +50,7 @@ class SqlLedger(TreeStore, CompletenessTables, TokenTables):
                 raise OutdatedSchema("no completeness table (awaited): run `audit db-init` again") from error
         with self._connect() as db:
             try:
-                columns = ", ".join(ADDED_COLUMNS)
+                columns = ", ".join(ADDED_COLUMNS["oversight_tokens"])
                 self._run(db, f"SELECT {columns} FROM oversight_tokens WHERE token_sha256 IS NULL")
                 self._run(db, "SELECT revoked_at FROM oversight_token_revocations WHERE token_sha256 IS NULL")
             except Exception as error:

@@ -2,19 +2,13 @@
 
 Both tables only grow (the databases' triggers refuse UPDATE and DELETE), so a revocation is a row of its
 own, never a change to the token's. Only a token's SHA-256 is kept. Columns added after the first release
-(`expires_at`, `agencies`) are NULL on older rows: tokens.py says what that means.
+(`expires_at`, `agencies`: schema.ADDED_COLUMNS) are NULL on older rows: tokens.py says what that means.
 """
 
 from dataclasses import dataclass
 
 from services.audit.sql_base import SqlBase
 
-TOKEN_COLUMNS = (
-    "token_sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, issued_at TEXT NOT NULL, expires_at TEXT, agencies TEXT"
-)
-REVOCATION_COLUMNS = "token_sha256 TEXT PRIMARY KEY, revoked_at TEXT NOT NULL"
-ADDED_COLUMNS = ("expires_at", "agencies")
-"""Missing from ledgers made before tokens expired or had scopes: added as nullable TEXT on open / db-init."""
 SELECT = (
     "SELECT t.token_sha256, t.name, t.issued_at, t.expires_at, t.agencies, r.revoked_at FROM oversight_tokens t "
     "LEFT JOIN oversight_token_revocations r ON r.token_sha256 = t.token_sha256"

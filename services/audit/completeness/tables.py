@@ -16,14 +16,6 @@ from services.audit.sql_base import SqlBase
 TABLE = "awaited"
 COLUMNS = ("ref", "what", "event_id", "due_at", "case_id", "event_type", "recipient_id", "held")
 STATE = ("alarmed_at", "announced", "resolved_at")
-DDL = (
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (ref TEXT PRIMARY KEY, what TEXT NOT NULL, event_id TEXT NOT NULL, "
-    "due_at TEXT NOT NULL, case_id TEXT, event_type TEXT, recipient_id TEXT, held TEXT, alarmed_at TEXT, "
-    "announced INTEGER NOT NULL DEFAULT 0, resolved_at TEXT)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_by_due ON {TABLE} (due_at)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_held_by_case ON {TABLE} (case_id) WHERE held IS NOT NULL",
-)
-"""The same statements on SQLite and PostgreSQL (sqlite_store and postgres_store run them)."""
 _quoted = ", ".join  # a helper for literal lists built from the rules' own constants, never from input
 
 

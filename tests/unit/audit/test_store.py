@@ -12,7 +12,8 @@ from drr_verify.proofs import Accumulator, leaf_hash, verify_inclusion
 from services.audit import merkle
 from services.audit.leaves import EntryFilter, Leaf, leaf_of
 from services.audit.postgres_store import PostgresLedger
-from services.audit.sqlite_store import TABLES, SqliteLedger
+from services.audit.schema import SQLITE
+from services.audit.sqlite_store import SqliteLedger
 from services.audit.store import OutdatedSchema, SqlLedger, StoredCheckpoint
 from shared.audit_records import AuditRecord
 
@@ -73,7 +74,7 @@ def test_a_ledger_made_before_leaf_hashes_were_stored_is_refused_at_start(tmp_pa
     import sqlite3
 
     with sqlite3.connect(tmp_path / "old.sqlite3") as db:
-        columns_before = TABLES["leaves"].split("hash BLOB")[0].strip().rstrip(",")  # the columns before the hash
+        columns_before = SQLITE.columns("leaves").split("hash BLOB")[0].strip().rstrip(",")  # those before the hash
         assert "hash" not in columns_before
         db.execute(f"CREATE TABLE leaves ({columns_before})")
     db.close()
@@ -85,7 +86,7 @@ def test_a_sqlite_ledger_made_before_records_were_signed_gains_the_signature_col
     import sqlite3
 
     with sqlite3.connect(tmp_path / "old.sqlite3") as db:
-        db.execute(f"CREATE TABLE leaves ({TABLES['leaves'].split(', signer')[0]})")
+        db.execute(f"CREATE TABLE leaves ({SQLITE.columns('leaves').split(', signer')[0]})")
     db.close()
     ledger = SqliteLedger.open(tmp_path / "old.sqlite3")
     ledger.append(leaves(1))
