@@ -125,7 +125,7 @@ def bootstrap(settings: AuditSettings) -> FastAPI:
     query_log = KafkaQueryLog(options, record_signer(settings, signers))
     ledger, key = open_ledger(settings), signer(settings)
     checkpoint_now(ledger, key, settings.origin)  # a checkpoint exists from the start, and the past is checked
-    watch = CompletenessWatch(ledger, query_log, settings.windows(), every_s=settings.completeness_check_s)
+    watch = CompletenessWatch(ledger.waits, query_log, settings.windows(), every_s=settings.completeness_check_s)
     watch.refresh_gauges()  # /metrics tells the truth from the start, before the first check
     dead_letters = KafkaDeadLetters(options)
     consumer = AuditConsumer(

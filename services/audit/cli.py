@@ -88,7 +88,7 @@ def kafka_options(settings: AuditSettings) -> KafkaOptions:
 
 def _completeness(ledger: SqlLedger) -> None:
     """One line per alarm still open (ids only), then the counts the gauges show."""
-    overdue = ledger.overdue()
+    overdue = ledger.waits.overdue()
     for awaited in overdue:
         missing = "undecided event" if awaited.recipient_id is None else "unfinished delivery"
         to = "" if awaited.recipient_id is None else f" to {awaited.recipient_id}"
@@ -100,7 +100,7 @@ def _completeness(ledger: SqlLedger) -> None:
 def _redrive(ledger: SqlLedger, settings: AuditSettings, event_id: str, by: str, timeout_s: float) -> int:
     try:
         own = RecordSigner.from_file(SERVICE, settings.record_key_path)
-        original = redrive(kafka_options(settings), ledger.received(event_id), event_id, by, timeout_s, own)
+        original = redrive(kafka_options(settings), ledger.waits.received(event_id), event_id, by, timeout_s, own)
     except (NotFound, TimeoutError) as error:
         sys.stderr.write(f"redrive: {error}\n")
         return 1

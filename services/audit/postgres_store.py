@@ -1,5 +1,5 @@
-"""The ledger in PostgreSQL, for production. The same SQL as SQLite (store.SqlLedger); the schema adds
-triggers refusing UPDATE, DELETE and TRUNCATE, and the service's role gets INSERT and SELECT only.
+"""The ledger in PostgreSQL, for production. The same SQL as SQLite (store.SqlLedger, schema.py); the schema
+adds triggers refusing UPDATE, DELETE and TRUNCATE, and the service's role gets INSERT and SELECT only.
 
 `create_schema` runs once as the database owner (`audit db-init`); the service connects as its role.
 """
@@ -7,14 +7,15 @@ triggers refusing UPDATE, DELETE and TRUNCATE, and the service's role gets INSER
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Self
 
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
+from services.audit.database import Database
 from services.audit.schema import POSTGRES, ROLE
-from services.audit.sql_base import named_to_pyformat
 from services.audit.store import SqlLedger
 
 
@@ -55,25 +56,17 @@ def db_init(owner_url: str, service_url: str) -> str:
     return role
 
 
-class PostgresLedger(SqlLedger):
+class PostgresDatabase(Database):
     """Connections are kept for reuse (up to `pool_size` idle ones); one in an unknown state is closed."""
 
-    PLACEHOLDER = "%s"
-    JSON_KEYS = "json_array_elements_text(CAST(:keys AS json)) AS j(value)"
-
     def __init__(self, url: str, pool_size: int = 4) -> None:
+        super().__init__(POSTGRES)
         self.url, self._pool_size = url, pool_size
         self._idle: list[psycopg.Connection] = []
         self._lock = threading.Lock()
 
-    @classmethod
-    def open(cls, url: str) -> "PostgresLedger":
-        ledger = cls(url)
-        ledger.check_schema()  # fails now, not on the first event, when the schema or the grants are missing
-        return ledger
-
     @contextmanager
-    def _connect(self) -> Iterator[psycopg.Connection]:
+    def connect(self) -> Iterator[psycopg.Connection]:
         with self._lock:
             db = self._idle.pop() if self._idle else None
         if db is None or db.closed:
@@ -99,11 +92,14 @@ class PostgresLedger(SqlLedger):
         for db in idle:
             db.close()
 
-    def _begin_write(self, db: psycopg.Connection) -> None:
-        db.execute("BEGIN")
-        # One writer at a time (readers are not blocked): the next index is read, then appended.
-        # An advisory lock, since LOCK TABLE would need privileges beyond INSERT and SELECT.
-        db.execute("SELECT pg_advisory_xact_lock(6962)")
 
-    def _sql(self, text: str) -> str:
-        return named_to_pyformat(text)
+class PostgresLedger(SqlLedger):
+    def __init__(self, url: str, pool_size: int = 4) -> None:
+        super().__init__(PostgresDatabase(url, pool_size))
+        self.url = url
+
+    @classmethod
+    def open(cls, url: str) -> Self:
+        ledger = cls(url)
+        ledger.check_schema()  # fails now, not on the first event, when the schema or the grants are missing
+        return ledger

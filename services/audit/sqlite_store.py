@@ -10,7 +10,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Self
 
+from services.audit.database import Database
 from services.audit.schema import SQLITE
 from services.audit.store import SqlLedger
 
@@ -25,7 +27,7 @@ def _add_columns(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-class SqliteLedger(SqlLedger):
+class SqliteDatabase(Database):
     """Durability: WAL with `synchronous = NORMAL`. A commit is in the WAL before it returns, so a crashed
     or killed process loses nothing committed; only a power cut or OS crash may lose the last few commits.
     That is acceptable here, and only here, because each commit holds a batch's leaves *and* the Kafka
@@ -40,24 +42,13 @@ class SqliteLedger(SqlLedger):
     """Checkpoint the WAL into the database every ~40 MB, not every 4 MB: hot index pages are copied once."""
 
     def __init__(self, path: Path) -> None:
+        super().__init__(SQLITE)
         self.path = path
         self._writer: sqlite3.Connection | None = None
         self._writer_lock = threading.Lock()
 
-    @classmethod
-    def open(cls, path: Path) -> "SqliteLedger":
-        """Create the file (and its parent folders), the tables and their triggers if missing."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ledger = cls(path)
-        with ledger._connect() as db:
-            db.execute("PRAGMA journal_mode = WAL")
-            db.executescript(schema())
-            _add_columns(db)  # records were not signed at first, nor did tokens expire
-        ledger.check_schema()
-        return ledger
-
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
         """A short-lived connection per read, so the consumer and HTTP handlers never share one."""
         with closing(self._open()) as db:
             yield db
@@ -69,7 +60,7 @@ class SqliteLedger(SqlLedger):
         return db
 
     @contextmanager
-    def _connect_writer(self) -> Iterator[sqlite3.Connection]:
+    def connect_writer(self) -> Iterator[sqlite3.Connection]:
         """The one writing connection, kept open (its cache warm) and used by one thread at a time."""
         with self._writer_lock:
             if self._writer is None:
@@ -91,5 +82,20 @@ class SqliteLedger(SqlLedger):
         with self._writer_lock:
             self._close_writer()
 
-    def _begin_write(self, db: sqlite3.Connection) -> None:
-        db.execute("BEGIN IMMEDIATE")  # the write lock up front: reading the size and appending cannot interleave
+
+class SqliteLedger(SqlLedger):
+    def __init__(self, path: Path) -> None:
+        super().__init__(SqliteDatabase(path))
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Self:
+        """Create the file (and its parent folders), the tables and their triggers if missing."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ledger = cls(path)
+        with ledger.db.connect() as db:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.executescript(schema())
+            _add_columns(db)  # records were not signed at first, nor did tokens expire
+        ledger.check_schema()
+        return ledger

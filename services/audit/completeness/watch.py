@@ -46,7 +46,7 @@ class CompletenessWatch:
         self._last: datetime | None = None
 
     def track(self, db: Any, fresh: list[Leaf]) -> None:
-        """For the ledger's append (tree_store's `also`): the waits the batch's new leaves open and end."""
+        """The waits the batch's new leaves open and end (the `also` of store.SqlLedger.append_sized)."""
         facts = [Fact.of(leaf.values) for leaf in fresh if leaf.values[0] in KINDS]
         if facts:
             now = self._clock()
