@@ -9,6 +9,7 @@ nullable TEXT, added to older databases on open (SQLite) or by `audit db-init` (
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Literal
 
 TABLES = {
     "leaves": """idx {int64} PRIMARY KEY CHECK (idx >= 0), dedupe_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
@@ -42,6 +43,7 @@ ROLE = {
     "set password": "ALTER ROLE {role} LOGIN PASSWORD {password}",
 }
 """PostgreSQL's service role (`audit db-init`); psycopg fills in `{role}` and `{password}`."""
+POSITIONAL = {"qmark": "?", "pyformat": "%s"}
 Present = Callable[[str], Collection[str]]
 """A table's name -> the columns it has."""
 
@@ -53,33 +55,35 @@ class Dialect:
     int64: str
     """A 64-bit integer column (in SQLite only `INTEGER PRIMARY KEY` makes the key the rowid)."""
     blob: str
-    placeholder: str
-    """The driver's positional parameter, for bulk inserts: much cheaper to bind than named ones."""
-    pyformat: bool
-    """The driver takes `%(name)s` for the statements' `:name` parameters (psycopg), not `:name` itself."""
+    paramstyle: Literal["qmark", "pyformat"]
+    """The driver's (DB-API): `qmark` (sqlite3) takes the statements' `:name` parameters as they are and `?`
+    for positional ones; `pyformat` (psycopg) takes `%(name)s`, and `%s` for positional ones."""
     json_keys: str
     """The rows (column `value`) of the JSON array of strings in parameter `keys`."""
     begin_write: tuple[str, ...]
     """Begins a write transaction holding the single-writer lock."""
-    before: tuple[str, ...]
-    """Run ahead of the tables (PostgreSQL's trigger function)."""
     append_only: tuple[str, ...]
     """Per ledger table (`{table}`): the triggers refusing change, and grants to the service's `{role}`."""
-    nodes_options: str
-    guards: tuple[str, ...]
-    """Further triggers of this dialect's alone."""
     add_column: str
     """Adds one of ADDED_COLUMNS to an older database."""
     add_column_in_schema: bool
     """The schema adds them all (IF NOT EXISTS); SQLite has no such clause: its store adds the missing ones."""
-    operational_grants: tuple[str, ...]
+    before: tuple[str, ...] = ()
+    """Run ahead of the tables (PostgreSQL's trigger function)."""
+    nodes_options: str = ""
+    """Appended to the `nodes` table's definition."""
+    guards: tuple[str, ...] = ()
+    """Further triggers of this dialect's alone."""
+    operational_grants: tuple[str, ...] = ()
+    """The service's rights on the operational tables (PostgreSQL; SQLite has no roles)."""
 
     def named(self, text: str) -> str:
         """A statement with `:name` parameters as the driver takes it."""
-        return _named_to_pyformat(text) if self.pyformat else text
+        return _named_to_pyformat(text) if self.paramstyle == "pyformat" else text
 
     def marks(self, count: int) -> str:
-        return ", ".join([self.placeholder] * count)
+        """Positional parameters, for bulk inserts: much cheaper to bind than named ones."""
+        return ", ".join([POSITIONAL[self.paramstyle]] * count)
 
     def columns(self, table: str) -> str:
         """The table's columns, typed in this dialect."""
@@ -129,12 +133,12 @@ def _postgres_refusals(events: str, each: str, name: str) -> str:
 SQLITE = Dialect(
     int64="INTEGER",
     blob="BLOB",
-    placeholder="?",
-    pyformat=False,
+    paramstyle="qmark",
     json_keys="json_each(:keys) AS j",
     begin_write=("BEGIN IMMEDIATE",),  # the write lock up front: reading the size and appending cannot interleave
-    before=(),
     append_only=(_sqlite_refusals("UPDATE"), _sqlite_refusals("DELETE")),
+    add_column="ALTER TABLE {table} ADD COLUMN {column} TEXT",
+    add_column_in_schema=False,
     # nodes are only ever read by their key: WITHOUT ROWID stores each once, in the key's own b-tree.
     nodes_options=" WITHOUT ROWID",
     guards=(
@@ -142,32 +146,26 @@ SQLITE = Dialect(
         "WHEN NEW.idx IS NOT (SELECT COALESCE(MAX(idx) + 1, 0) FROM leaves) "
         "BEGIN SELECT RAISE(ABORT, 'leaves only grow at the end'); END",
     ),
-    add_column="ALTER TABLE {table} ADD COLUMN {column} TEXT",
-    add_column_in_schema=False,
-    operational_grants=(),
 )
 POSTGRES = Dialect(
     int64="BIGINT",
     blob="BYTEA",
-    placeholder="%s",
-    pyformat=True,
+    paramstyle="pyformat",
     json_keys="json_array_elements_text(CAST(:keys AS json)) AS j(value)",
     # One writer at a time (readers are not blocked): the next index is read, then appended.
     # An advisory lock, since LOCK TABLE would need privileges beyond INSERT and SELECT.
     begin_write=("BEGIN", "SELECT pg_advisory_xact_lock(6962)"),
-    before=(
-        """CREATE OR REPLACE FUNCTION drr_audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$""",
-    ),
     append_only=(
         _postgres_refusals("UPDATE OR DELETE", "ROW", "append_only"),
         _postgres_refusals("TRUNCATE", "STATEMENT", "no_truncate"),
         "REVOKE ALL ON {table} FROM {role}",
         "GRANT SELECT, INSERT ON {table} TO {role}",
     ),
-    nodes_options="",
-    guards=(),
     add_column="ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} TEXT",
     add_column_in_schema=True,
+    before=(
+        """CREATE OR REPLACE FUNCTION drr_audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$""",
+    ),
     operational_grants=("GRANT SELECT, INSERT, UPDATE, DELETE ON awaited TO {role}",),
 )
