@@ -1,18 +1,14 @@
 """The audit service's own records, each built here: the oversight query, the completeness alarm and its
-resolution, and the redrive. Ids and codes only, like every record; each is signed and published to
-drr.audit like any producer's (queries.KafkaQueryLog, redrive.republish), so it becomes a leaf.
+resolution, and the redrive. Ids and codes only, like every record, given as such by the caller; each is
+signed and published to drr.audit like any producer's (queries.KafkaQueryLog, redrive.republish), so it
+becomes a leaf.
 """
 
 from uuid import UUID, uuid4
 
-from services.audit.completeness.rules import Awaited, Awaiting
 from shared.audit_records import AuditKind, AuditRecord, record_id_for
 
 SERVICE = "audit"
-OUTCOMES = {
-    AuditKind.COMPLETENESS_ALARM: {Awaiting.DECISION: "undecided", Awaiting.FINAL_STATE: "unfinished"},
-    AuditKind.COMPLETENESS_RESOLVED: {Awaiting.DECISION: "decided", Awaiting.FINAL_STATE: "finished"},
-}
 
 
 def query_record(*, actor: str, path: str, params: dict[str, str], case_id: str | None) -> AuditRecord:
@@ -27,18 +23,27 @@ def query_record(*, actor: str, path: str, params: dict[str, str], case_id: str 
     )
 
 
-def completeness_record(awaited: Awaited, kind: AuditKind) -> AuditRecord:
-    """Which event (and recipient), and what is missing; the id derives from the wait, so an alarm
-    published twice after a crash is one leaf."""
+def completeness_record(
+    kind: AuditKind,
+    *,
+    ref: str,
+    event_id: str,
+    outcome: str,
+    case_id: str | None,
+    event_type: str | None,
+    recipient_id: str | None,
+) -> AuditRecord:
+    """An alarm, or its resolution: which event (and recipient), and what is missing (`outcome`). The id
+    derives from the wait (`ref`), so one published twice after a crash is one leaf."""
     return AuditRecord(
-        record_id=record_id_for(kind, awaited.ref),
+        record_id=record_id_for(kind, ref),
         kind=kind,
         service=SERVICE,
-        case_id=awaited.case_id,
-        event_id=UUID(awaited.event_id),
-        event_type=awaited.event_type,
-        recipient_id=awaited.recipient_id,
-        outcome=OUTCOMES[kind][awaited.what],
+        case_id=case_id,
+        event_id=UUID(event_id),
+        event_type=event_type,
+        recipient_id=recipient_id,
+        outcome=outcome,
     )
 
 

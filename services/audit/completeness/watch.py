@@ -23,12 +23,22 @@ from services.audit.records import completeness_record
 from shared.audit_records import AuditKind, AuditRecord
 
 log = logging.getLogger(__name__)
+OUTCOMES = {
+    AuditKind.COMPLETENESS_ALARM: {Awaiting.DECISION: "undecided", Awaiting.FINAL_STATE: "unfinished"},
+    AuditKind.COMPLETENESS_RESOLVED: {Awaiting.DECISION: "decided", Awaiting.FINAL_STATE: "finished"},
+}
 
 
 class RecordLog(Protocol):
     """Where the audit service publishes its own records (queries.KafkaQueryLog)."""
 
     async def record(self, *, record: AuditRecord) -> None: ...
+
+
+def _record(awaited: Awaited, kind: AuditKind) -> AuditRecord:
+    a, outcome = awaited, OUTCOMES[kind][awaited.what]
+    return completeness_record(kind, ref=a.ref, event_id=a.event_id, outcome=outcome, case_id=a.case_id,
+                               event_type=a.event_type, recipient_id=a.recipient_id)  # fmt: skip
 
 
 class CompletenessWatch:
@@ -77,12 +87,12 @@ class CompletenessWatch:
 
     async def _announce(self) -> None:
         for awaited in await asyncio.to_thread(self._tables.unannounced):
-            await self._records.record(record=completeness_record(awaited, AuditKind.COMPLETENESS_ALARM))
+            await self._records.record(record=_record(awaited, AuditKind.COMPLETENESS_ALARM))
             await asyncio.to_thread(self._tables.mark, [awaited.ref], "announced", 1)
         for awaited in await asyncio.to_thread(self._tables.resolved):
             if not awaited.announced:  # resolved before its alarm went out: oversight still learns it was late
-                await self._records.record(record=completeness_record(awaited, AuditKind.COMPLETENESS_ALARM))
-            await self._records.record(record=completeness_record(awaited, AuditKind.COMPLETENESS_RESOLVED))
+                await self._records.record(record=_record(awaited, AuditKind.COMPLETENESS_ALARM))
+            await self._records.record(record=_record(awaited, AuditKind.COMPLETENESS_RESOLVED))
             log.info("completeness alarm resolved", extra=_ids(awaited))
             await asyncio.to_thread(self._tables.forget, [awaited.ref])
 
