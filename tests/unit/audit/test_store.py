@@ -11,7 +11,7 @@ from drr_verify.proofs import Accumulator, leaf_hash, verify_inclusion
 
 from services.audit import merkle, tree_reads
 from services.audit.leaves import EntryFilter, Leaf, leaf_of
-from services.audit.postgres_store import PostgresLedger
+from services.audit.postgres_store import PostgresDatabase, PostgresLedger
 from services.audit.schema import SQLITE
 from services.audit.sqlite_store import SqliteLedger
 from services.audit.store import OutdatedSchema, SqlLedger, StoredCheckpoint
@@ -201,4 +201,4 @@ def test_postgres_connections_are_reused_until_closed(pg_ledger: PostgresLedger)
         db.execute("SELECT * FROM nowhere")
     assert backend() != first  # the one that failed was closed, not handed out again
     pg_ledger.close()
-    assert pg_ledger.db._idle == []
+    assert isinstance(pg_ledger.db, PostgresDatabase) and pg_ledger.db._idle == []
