@@ -20,7 +20,8 @@ from services.audit.completeness.watch import CompletenessWatch
 from services.audit.consumer import GROUP_ID, AuditConsumer, kafka_consumer
 from services.audit.dead_letters import KafkaDeadLetters
 from services.audit.producers import MAY_PRODUCE
-from services.audit.queries import SERVICE, KafkaQueryLog
+from services.audit.queries import KafkaQueryLog
+from services.audit.records import SERVICE
 from services.audit.sqlite_store import SqliteLedger
 from services.audit.store import SqlLedger
 from shared.record_signing import RecordSigner
@@ -124,7 +125,7 @@ def bootstrap(settings: AuditSettings) -> FastAPI:
     query_log = KafkaQueryLog(options, record_signer(settings, signers))
     ledger, key = open_ledger(settings), signer(settings)
     checkpoint_now(ledger, key, settings.origin)  # a checkpoint exists from the start, and the past is checked
-    watch = CompletenessWatch(ledger, query_log, settings.windows(), every_s=settings.completeness_check_s)
+    watch = CompletenessWatch(ledger.waits, query_log, settings.windows(), every_s=settings.completeness_check_s)
     watch.refresh_gauges()  # /metrics tells the truth from the start, before the first check
     dead_letters = KafkaDeadLetters(options)
     consumer = AuditConsumer(

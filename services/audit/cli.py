@@ -24,7 +24,7 @@ from uuid import UUID
 from services.audit.bootstrap import AuditSettings, open_ledger, signer, signer_texts
 from services.audit.completeness.redrive import KafkaOptions, NotFound, redrive
 from services.audit.export import export
-from services.audit.queries import SERVICE
+from services.audit.records import SERVICE
 from services.audit.store import SqlLedger
 from services.audit.token_commands import add_token_commands, run_token_command
 from shared.record_signing import RecordSigner
@@ -88,7 +88,7 @@ def kafka_options(settings: AuditSettings) -> KafkaOptions:
 
 def _completeness(ledger: SqlLedger) -> None:
     """One line per alarm still open (ids only), then the counts the gauges show."""
-    overdue = ledger.overdue()
+    overdue = ledger.waits.overdue()
     for awaited in overdue:
         missing = "undecided event" if awaited.recipient_id is None else "unfinished delivery"
         to = "" if awaited.recipient_id is None else f" to {awaited.recipient_id}"
@@ -100,7 +100,7 @@ def _completeness(ledger: SqlLedger) -> None:
 def _redrive(ledger: SqlLedger, settings: AuditSettings, event_id: str, by: str, timeout_s: float) -> int:
     try:
         own = RecordSigner.from_file(SERVICE, settings.record_key_path)
-        original = redrive(kafka_options(settings), ledger.received(event_id), event_id, by, timeout_s, own)
+        original = redrive(kafka_options(settings), ledger.waits.received(event_id), event_id, by, timeout_s, own)
     except (NotFound, TimeoutError) as error:
         sys.stderr.write(f"redrive: {error}\n")
         return 1

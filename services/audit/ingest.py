@@ -18,7 +18,7 @@ import orjson
 from services.audit.admission import Admission, Message, Reason, Refusal
 from services.audit.leaves import Leaf
 from services.audit.metrics import APPENDED, CONFLICTS, DUPLICATES, LEDGER_SIZE, REFUSED
-from services.audit.tree_store import AlsoWrite, Appended, TreeStore
+from services.audit.store import AlsoWrite, Appended, SqlLedger
 
 __all__ = ["Batch", "Message", "prepare", "sort_out", "known", "counted", "write", "store"]
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def prepare(messages: list[Message], admission: Admission) -> Batch:
 
 def sort_out(batch: Batch, stored: Mapping[str, str]) -> Batch:
     """The batch without repeats of known records, and with conflicting ones refused. `stored`: dedupe key
-    -> leaf text of the batch's keys the ledger holds (TreeStore.stored_texts)."""
+    -> leaf text of the batch's keys the ledger holds (SqlLedger.stored_texts)."""
     seen = dict(stored)
     leaves, messages, refused, repeats = [], [], list(batch.refused), 0
     for leaf, message in zip(batch.leaves, batch.messages, strict=True):
@@ -95,7 +95,7 @@ def counted(refusals: list[Refusal]) -> None:
             )
 
 
-def write(ledger: TreeStore, batch: Batch, also: AlsoWrite | None = None) -> Appended:
+def write(ledger: SqlLedger, batch: Batch, also: AlsoWrite | None = None) -> Appended:
     """Append a batch's leaves with the offsets after it (and `also` what follows from them), atomically."""
     appended = ledger.append_sized(batch.leaves, batch.offsets, also)
     APPENDED.inc(appended.new)
@@ -104,12 +104,12 @@ def write(ledger: TreeStore, batch: Batch, also: AlsoWrite | None = None) -> App
     return appended
 
 
-def known(ledger: TreeStore, batch: Batch) -> Batch:
+def known(ledger: SqlLedger, batch: Batch) -> Batch:
     """sort_out against what the ledger holds. Only the consumer appends, so nothing changes in between."""
     return sort_out(batch, ledger.stored_texts([leaf.dedupe_key for leaf in batch.leaves]))
 
 
-def store(ledger: TreeStore, messages: list[Message], admission: Admission) -> int:
+def store(ledger: SqlLedger, messages: list[Message], admission: Admission) -> int:
     """Admit, sort out and append `messages` without dead-lettering (tests and tools); how many were new."""
     batch = known(ledger, prepare(messages, admission))
     counted(batch.refused)

@@ -18,7 +18,8 @@ from services.audit import merkle
 from services.audit.access import Caller, Moment, moments
 from services.audit.disclosures import disclosures_of, render_html
 from services.audit.leaves import EntryFilter
-from services.audit.queries import QueryLog, asked, query_record
+from services.audit.queries import QueryLog, asked
+from services.audit.records import query_record
 from services.audit.refusals import CASE, OVERSIGHT, NotFound, SizesOutOfRange, Unavailable, refused
 from services.audit.store import SqlLedger, StoredCheckpoint
 from services.audit.tokens import Grant

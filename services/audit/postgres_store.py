@@ -1,5 +1,5 @@
-"""The ledger in PostgreSQL, for production. The same SQL as SQLite (store.SqlLedger); the schema adds
-triggers refusing UPDATE, DELETE and TRUNCATE, and the service's role gets INSERT and SELECT only.
+"""The ledger in PostgreSQL, for production. The same SQL as SQLite (store.SqlLedger, schema.py); the schema
+adds triggers refusing UPDATE, DELETE and TRUNCATE, and the service's role gets INSERT and SELECT only.
 
 `create_schema` runs once as the database owner (`audit db-init`); the service connects as its role.
 """
@@ -7,58 +7,20 @@ triggers refusing UPDATE, DELETE and TRUNCATE, and the service's role gets INSER
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Self
 
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
-from services.audit import token_store
-from services.audit.completeness import tables as completeness
-from services.audit.sql_base import named_to_pyformat
+from services.audit.database import Database
+from services.audit.schema import POSTGRES, ROLE
 from services.audit.store import SqlLedger
 
-TABLES = {
-    "leaves": """idx BIGINT PRIMARY KEY CHECK (idx >= 0), dedupe_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
-        case_id TEXT, event_id TEXT, event_type TEXT, correlation_id TEXT, source_agency TEXT, recipient_id TEXT,
-        recipient_role TEXT, recipient_agency TEXT, outcome TEXT, recorded_at TEXT NOT NULL, leaf TEXT NOT NULL,
-        hash BYTEA NOT NULL CHECK (length(hash) = 32), signer TEXT, signature TEXT""",
-    "nodes": "level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL CHECK (length(hash) = 32), "
-    "PRIMARY KEY (level, idx)",
-    "checkpoints": "size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL",
-    "consumed_offsets": "topic TEXT NOT NULL, kafka_partition INTEGER NOT NULL, next_offset BIGINT NOT NULL, "
-    "PRIMARY KEY (topic, kafka_partition, next_offset)",
-    "oversight_tokens": token_store.TOKEN_COLUMNS,
-    "oversight_token_revocations": token_store.REVOCATION_COLUMNS,
-}
-REFUSE = """CREATE OR REPLACE FUNCTION drr_audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"""
 
-
-def schema(role: str) -> list[sql.SQL | sql.Composed]:
-    statements: list[sql.SQL | sql.Composed] = [sql.SQL(REFUSE)]
-    who = sql.Identifier(role)
-    for table, columns in TABLES.items():
-        statements += [
-            sql.SQL(f"CREATE TABLE IF NOT EXISTS {table} ({columns})"),
-            sql.SQL(f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                    "FOR EACH ROW EXECUTE FUNCTION drr_audit_refuse_change()"),
-            sql.SQL(f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                    "FOR EACH STATEMENT EXECUTE FUNCTION drr_audit_refuse_change()"),
-            sql.SQL(f"REVOKE ALL ON {table} FROM {{}}").format(who),
-            sql.SQL(f"GRANT SELECT, INSERT ON {table} TO {{}}").format(who),
-        ]  # fmt: skip
-    statements.append(sql.SQL("CREATE INDEX IF NOT EXISTS leaves_by_case ON leaves (case_id, idx)"))
-    # A ledger made before records were signed gains the columns; its older leaves keep none.
-    added = ("signer", "signature")
-    statements += [sql.SQL(f"ALTER TABLE leaves ADD COLUMN IF NOT EXISTS {name} TEXT") for name in added]
-    # Tokens issued before tokens expired or had scopes gain the columns too (NULL: see tokens.py).
-    tokens = token_store.ADDED_COLUMNS
-    statements += [sql.SQL(f"ALTER TABLE oversight_tokens ADD COLUMN IF NOT EXISTS {name} TEXT") for name in tokens]
-    # The completeness check's waiting list is operational: no triggers, and the role may change it.
-    statements += [sql.SQL(statement) for statement in completeness.DDL]
-    grant = f"GRANT SELECT, INSERT, UPDATE, DELETE ON {completeness.TABLE} TO {{}}"
-    return [*statements, sql.SQL(grant).format(who)]
+def schema(role: str) -> list[sql.Composed]:
+    return [sql.SQL(statement).format(role=sql.Identifier(role)) for statement in POSTGRES.statements()]
 
 
 def create_schema(owner_url: str, role: str) -> None:
@@ -72,13 +34,12 @@ def create_role(owner_url: str, role: str, password: str | None) -> bool:
     """The service's login role, made if missing (its password set when one is given); True if made."""
     with psycopg.connect(owner_url, autocommit=True) as db:
         exists = db.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
-        verb = "ALTER" if exists else "CREATE"
-        if password is None:
-            if not exists:
-                db.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-        else:
-            statement = sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}")
-            db.execute(statement.format(sql.Identifier(role), sql.Literal(password)))
+        who = sql.Identifier(role)
+        if password is not None:
+            statement = ROLE["set password" if exists else "make with password"]
+            db.execute(sql.SQL(statement).format(role=who, password=sql.Literal(password)))
+        elif not exists:
+            db.execute(sql.SQL(ROLE["make"]).format(role=who))
         return not exists
 
 
@@ -95,25 +56,17 @@ def db_init(owner_url: str, service_url: str) -> str:
     return role
 
 
-class PostgresLedger(SqlLedger):
+class PostgresDatabase(Database):
     """Connections are kept for reuse (up to `pool_size` idle ones); one in an unknown state is closed."""
 
-    PLACEHOLDER = "%s"
-    JSON_KEYS = "json_array_elements_text(CAST(:keys AS json)) AS j(value)"
-
     def __init__(self, url: str, pool_size: int = 4) -> None:
+        super().__init__(POSTGRES)
         self.url, self._pool_size = url, pool_size
         self._idle: list[psycopg.Connection] = []
         self._lock = threading.Lock()
 
-    @classmethod
-    def open(cls, url: str) -> "PostgresLedger":
-        ledger = cls(url)
-        ledger.check_schema()  # fails now, not on the first event, when the schema or the grants are missing
-        return ledger
-
     @contextmanager
-    def _connect(self) -> Iterator[psycopg.Connection]:
+    def connect(self) -> Iterator[psycopg.Connection]:
         with self._lock:
             db = self._idle.pop() if self._idle else None
         if db is None or db.closed:
@@ -139,11 +92,14 @@ class PostgresLedger(SqlLedger):
         for db in idle:
             db.close()
 
-    def _begin_write(self, db: psycopg.Connection) -> None:
-        db.execute("BEGIN")
-        # One writer at a time (readers are not blocked): the next index is read, then appended.
-        # An advisory lock, since LOCK TABLE would need privileges beyond INSERT and SELECT.
-        db.execute("SELECT pg_advisory_xact_lock(6962)")
 
-    def _sql(self, text: str) -> str:
-        return named_to_pyformat(text)
+class PostgresLedger(SqlLedger):
+    def __init__(self, url: str, pool_size: int = 4) -> None:
+        super().__init__(PostgresDatabase(url, pool_size))
+        self.url = url
+
+    @classmethod
+    def open(cls, url: str) -> Self:
+        ledger = cls(url)
+        ledger.check_schema()  # fails now, not on the first event, when the schema or the grants are missing
+        return ledger

@@ -8,17 +8,15 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Protocol
-from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 
 from services.audit.leaves import timestamp
 from shared import topics
-from shared.audit_records import AuditKind, AuditRecord
+from shared.audit_records import AuditRecord
 from shared.kafka import started_producer
 from shared.record_signing import RecordSigner
 
-SERVICE = "audit"
 MAX_VALUE = 200
 """No recorded value is longer (the routes refuse longer ones already; this is the last guard)."""
 
@@ -36,17 +34,6 @@ def recorded(value: object) -> str:
 def asked(names: list[str], values: Mapping[str, object]) -> dict[str, str]:
     """The parameters the request named (`names`, all declared: access.py), with their validated values."""
     return {name: recorded(values[name]) for name in names if values.get(name) is not None}
-
-
-def query_record(*, actor: str, path: str, params: dict[str, str], case_id: str | None) -> AuditRecord:
-    return AuditRecord(
-        record_id=uuid4(),
-        kind=AuditKind.AUDIT_QUERIED,
-        service=SERVICE,
-        case_id=case_id,
-        actor=actor,
-        query={"path": path, **params},
-    )
 
 
 class KafkaQueryLog:

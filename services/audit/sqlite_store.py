@@ -10,56 +10,24 @@ import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Self
 
-from services.audit import token_store
-from services.audit.completeness import tables as completeness
+from services.audit.database import Database
+from services.audit.schema import SQLITE
 from services.audit.store import SqlLedger
-
-TABLES = {
-    "leaves": """idx INTEGER PRIMARY KEY CHECK (idx >= 0), dedupe_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
-        case_id TEXT, event_id TEXT, event_type TEXT, correlation_id TEXT, source_agency TEXT, recipient_id TEXT,
-        recipient_role TEXT, recipient_agency TEXT, outcome TEXT, recorded_at TEXT NOT NULL, leaf TEXT NOT NULL,
-        hash BLOB NOT NULL CHECK (length(hash) = 32), signer TEXT, signature TEXT""",
-    "nodes": "level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL CHECK (length(hash) = 32), "
-    "PRIMARY KEY (level, idx)",
-    "checkpoints": "size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL",
-    "consumed_offsets": "topic TEXT NOT NULL, kafka_partition INTEGER NOT NULL, next_offset INTEGER NOT NULL, "
-    "PRIMARY KEY (topic, kafka_partition, next_offset)",
-    "oversight_tokens": token_store.TOKEN_COLUMNS,
-    "oversight_token_revocations": token_store.REVOCATION_COLUMNS,
-}
 
 
 def schema() -> str:
-    parts = []
-    for table, columns in TABLES.items():
-        # nodes are only ever read by their key: WITHOUT ROWID stores each once, in the key's own b-tree.
-        rowid = " WITHOUT ROWID" if table == "nodes" else ""
-        parts.append(f"CREATE TABLE IF NOT EXISTS {table} ({columns}){rowid};")
-        for action in ("UPDATE", "DELETE"):
-            parts.append(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;"
-            )
-    parts.append("CREATE INDEX IF NOT EXISTS leaves_by_case ON leaves (case_id, idx);")
-    parts.append(
-        "CREATE TRIGGER IF NOT EXISTS leaves_at_the_end BEFORE INSERT ON leaves "
-        "WHEN NEW.idx IS NOT (SELECT COALESCE(MAX(idx) + 1, 0) FROM leaves) "
-        "BEGIN SELECT RAISE(ABORT, 'leaves only grow at the end'); END;"
-    )
-    parts += [f"{statement};" for statement in completeness.DDL]  # operational: no append-only triggers
-    return "\n".join(parts)
+    return "\n".join(f"{statement};" for statement in SQLITE.statements())
 
 
-def _add_columns(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None:
+def _add_columns(db: sqlite3.Connection) -> None:
     """A ledger made by an older version gains the (nullable TEXT) columns; its older rows keep none."""
-    present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-    for column in columns:
-        if column not in present:
-            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+    for statement in SQLITE.additions(lambda table: {row[1] for row in db.execute(f"PRAGMA table_info({table})")}):
+        db.execute(statement)
 
 
-class SqliteLedger(SqlLedger):
+class SqliteDatabase(Database):
     """Durability: WAL with `synchronous = NORMAL`. A commit is in the WAL before it returns, so a crashed
     or killed process loses nothing committed; only a power cut or OS crash may lose the last few commits.
     That is acceptable here, and only here, because each commit holds a batch's leaves *and* the Kafka
@@ -74,25 +42,13 @@ class SqliteLedger(SqlLedger):
     """Checkpoint the WAL into the database every ~40 MB, not every 4 MB: hot index pages are copied once."""
 
     def __init__(self, path: Path) -> None:
+        super().__init__(SQLITE)
         self.path = path
         self._writer: sqlite3.Connection | None = None
         self._writer_lock = threading.Lock()
 
-    @classmethod
-    def open(cls, path: Path) -> "SqliteLedger":
-        """Create the file (and its parent folders), the tables and their triggers if missing."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ledger = cls(path)
-        with ledger._connect() as db:
-            db.execute("PRAGMA journal_mode = WAL")
-            db.executescript(schema())
-            _add_columns(db, "leaves", ("signer", "signature"))  # records were not signed at first
-            _add_columns(db, "oversight_tokens", token_store.ADDED_COLUMNS)  # nor did tokens expire
-        ledger.check_schema()
-        return ledger
-
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
         """A short-lived connection per read, so the consumer and HTTP handlers never share one."""
         with closing(self._open()) as db:
             yield db
@@ -104,7 +60,7 @@ class SqliteLedger(SqlLedger):
         return db
 
     @contextmanager
-    def _connect_writer(self) -> Iterator[sqlite3.Connection]:
+    def connect_writer(self) -> Iterator[sqlite3.Connection]:
         """The one writing connection, kept open (its cache warm) and used by one thread at a time."""
         with self._writer_lock:
             if self._writer is None:
@@ -126,5 +82,20 @@ class SqliteLedger(SqlLedger):
         with self._writer_lock:
             self._close_writer()
 
-    def _begin_write(self, db: sqlite3.Connection) -> None:
-        db.execute("BEGIN IMMEDIATE")  # the write lock up front: reading the size and appending cannot interleave
+
+class SqliteLedger(SqlLedger):
+    def __init__(self, path: Path) -> None:
+        super().__init__(SqliteDatabase(path))
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Self:
+        """Create the file (and its parent folders), the tables and their triggers if missing."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ledger = cls(path)
+        with ledger.db.connect() as db:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.executescript(schema())
+            _add_columns(db)  # records were not signed at first, nor did tokens expire
+        ledger.check_schema()
+        return ledger

@@ -2,19 +2,13 @@
 
 Both tables only grow (the databases' triggers refuse UPDATE and DELETE), so a revocation is a row of its
 own, never a change to the token's. Only a token's SHA-256 is kept. Columns added after the first release
-(`expires_at`, `agencies`) are NULL on older rows: tokens.py says what that means.
+(`expires_at`, `agencies`: schema.ADDED_COLUMNS) are NULL on older rows: tokens.py says what that means.
 """
 
 from dataclasses import dataclass
 
-from services.audit.sql_base import SqlBase
+from services.audit.database import Database
 
-TOKEN_COLUMNS = (
-    "token_sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, issued_at TEXT NOT NULL, expires_at TEXT, agencies TEXT"
-)
-REVOCATION_COLUMNS = "token_sha256 TEXT PRIMARY KEY, revoked_at TEXT NOT NULL"
-ADDED_COLUMNS = ("expires_at", "agencies")
-"""Missing from ledgers made before tokens expired or had scopes: added as nullable TEXT on open / db-init."""
 SELECT = (
     "SELECT t.token_sha256, t.name, t.issued_at, t.expires_at, t.agencies, r.revoked_at FROM oversight_tokens t "
     "LEFT JOIN oversight_token_revocations r ON r.token_sha256 = t.token_sha256"
@@ -33,8 +27,11 @@ class StoredToken:
     revoked_at: str | None
 
 
-class TokenTables(SqlBase):
-    def add_token(
+class TokenTables:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(
         self,
         *,
         token_sha256: str,
@@ -47,26 +44,26 @@ class TokenTables(SqlBase):
             "INSERT INTO oversight_tokens (token_sha256, name, issued_at, expires_at, agencies) "
             "VALUES (:digest, :name, :at, :expires_at, :agencies)"
         )
-        with self._write() as db:
+        with self._db.write() as db:
             values = {"digest": token_sha256, "name": name, "at": issued_at}
-            self._run(db, insert, {**values, "expires_at": expires_at, "agencies": agencies})
+            self._db.run(db, insert, {**values, "expires_at": expires_at, "agencies": agencies})
 
-    def token(self, token_sha256: str) -> StoredToken | None:
-        with self._connect() as db:
-            row = self._run(db, f"{SELECT} WHERE t.token_sha256 = :digest", {"digest": token_sha256}).fetchone()
+    def get(self, token_sha256: str) -> StoredToken | None:
+        with self._db.connect() as db:
+            row = self._db.run(db, f"{SELECT} WHERE t.token_sha256 = :digest", {"digest": token_sha256}).fetchone()
             return None if row is None else StoredToken(*row)
 
-    def tokens(self) -> list[StoredToken]:
+    def all(self) -> list[StoredToken]:
         """Every token ever issued, oldest first."""
-        with self._connect() as db:
-            return [StoredToken(*row) for row in self._run(db, f"{SELECT} ORDER BY t.issued_at, t.token_sha256")]
+        with self._db.connect() as db:
+            return [StoredToken(*row) for row in self._db.run(db, f"{SELECT} ORDER BY t.issued_at, t.token_sha256")]
 
-    def revoke_token(self, *, token_sha256: str, revoked_at: str) -> bool:
+    def revoke(self, *, token_sha256: str, revoked_at: str) -> bool:
         """Record the revocation; False when the token was revoked already (the first revocation stands)."""
-        with self._write() as db:
+        with self._db.write() as db:
             query = "SELECT 1 FROM oversight_token_revocations WHERE token_sha256 = :digest"
-            if self._run(db, query, {"digest": token_sha256}).fetchone() is not None:
+            if self._db.run(db, query, {"digest": token_sha256}).fetchone() is not None:
                 return False
             insert = "INSERT INTO oversight_token_revocations (token_sha256, revoked_at) VALUES (:digest, :at)"
-            self._run(db, insert, {"digest": token_sha256, "at": revoked_at})
+            self._db.run(db, insert, {"digest": token_sha256, "at": revoked_at})
             return True

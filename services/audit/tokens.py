@@ -69,7 +69,7 @@ def issue(
         raise ValueError(f"a token lasts 1 to {MAX_DAYS} days")
     issued = now or datetime.now(UTC)
     token = PREFIX + secrets.token_urlsafe(32)
-    ledger.add_token(
+    ledger.tokens.add(
         token_sha256=token_digest(token),
         name=name,
         issued_at=timestamp(issued),
@@ -85,12 +85,12 @@ def holder(ledger: SqlLedger, authorization: str | None) -> Grant | None:
     token = token.strip()
     if scheme.lower() != "bearer" or not token.startswith(PREFIX):
         return None
-    row = ledger.token(token_digest(token))
+    row = ledger.tokens.get(token_digest(token))
     return None if row is None else Grant.of(row)
 
 
 def listing(ledger: SqlLedger) -> list[Grant]:
-    return [Grant.of(row) for row in ledger.tokens()]
+    return [Grant.of(row) for row in ledger.tokens.all()]
 
 
 def revoke(
@@ -98,7 +98,7 @@ def revoke(
 ) -> list[Grant]:
     """Revoke the token with this id, or every unrevoked token of this name; returns those revoked now."""
     moment = timestamp(now or datetime.now(UTC))
-    rows = [r for r in ledger.tokens() if r.revoked_at is None]
+    rows = [r for r in ledger.tokens.all() if r.revoked_at is None]
     chosen = [r for r in rows if r.token_sha256[:ID_LENGTH] == token_id or (name is not None and r.name == name)]
-    revoked = [r for r in chosen if ledger.revoke_token(token_sha256=r.token_sha256, revoked_at=moment)]
+    revoked = [r for r in chosen if ledger.tokens.revoke(token_sha256=r.token_sha256, revoked_at=moment)]
     return [replace(Grant.of(row), revoked_at=moment) for row in revoked]

@@ -15,16 +15,15 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from uuid import UUID, uuid4
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
 
-from services.audit.queries import SERVICE
+from services.audit.records import redriven_record
 from shared import topics
-from shared.audit_records import AuditKind, AuditRecord, record_id_for
+from shared.audit_records import AuditRecord
 from shared.kafka import durable_producer
 from shared.record_signing import RecordSigner
 
@@ -102,21 +101,6 @@ async def _scan(
     raise NotFound(f"event {event_id} is not on drr.events partition {where.partition} (retention?)")
 
 
-def redriven_record(event_id: str, original: Original, by: str) -> AuditRecord:
-    """Each redrive is its own fact: who asked, for which event, and which message was sent again."""
-    return AuditRecord(
-        record_id=record_id_for(AuditKind.EVENT_REDRIVEN, event_id, uuid4()),
-        kind=AuditKind.EVENT_REDRIVEN,
-        service=SERVICE,
-        case_id=original.case_id,
-        event_id=UUID(event_id),
-        event_type=original.event_type,
-        actor=by,
-        outcome="republished",
-        query={"command": "redrive", "partition": str(original.partition), "offset": str(original.offset)},
-    )
-
-
 async def republish(kafka: KafkaOptions, original: Original, record: AuditRecord, signer: RecordSigner) -> None:
     """The same bytes under the same key, acknowledged by the broker; then the audit record (a failure in
     between is reported: running the command again is harmless)."""
@@ -141,7 +125,9 @@ def redrive(kafka: KafkaOptions, received: tuple[str, str | None, str] | None, e
     async def run() -> Original:
         found = await find(kafka, event_id, case_id, moment, timeout_s)
         original = Original(case_id, event_type, found.partition, found.offset, found.value)
-        await republish(kafka, original, redriven_record(event_id, original, by), signer)
+        record = redriven_record(event_id=event_id, case_id=case_id, event_type=event_type, by=by,
+                                 partition=found.partition, offset=found.offset)  # fmt: skip
+        await republish(kafka, original, record, signer)
         return original
 
     return asyncio.run(run())

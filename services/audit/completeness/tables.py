@@ -11,19 +11,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from services.audit.completeness.rules import DECIDED, FAILED, FINAL_FAILURES, FINISHED, Awaited, Awaiting, Changes
-from services.audit.sql_base import SqlBase
+from services.audit.database import Database
 
 TABLE = "awaited"
 COLUMNS = ("ref", "what", "event_id", "due_at", "case_id", "event_type", "recipient_id", "held")
 STATE = ("alarmed_at", "announced", "resolved_at")
-DDL = (
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (ref TEXT PRIMARY KEY, what TEXT NOT NULL, event_id TEXT NOT NULL, "
-    "due_at TEXT NOT NULL, case_id TEXT, event_type TEXT, recipient_id TEXT, held TEXT, alarmed_at TEXT, "
-    "announced INTEGER NOT NULL DEFAULT 0, resolved_at TEXT)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_by_due ON {TABLE} (due_at)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_held_by_case ON {TABLE} (case_id) WHERE held IS NOT NULL",
-)
-"""The same statements on SQLite and PostgreSQL (sqlite_store and postgres_store run them)."""
 _quoted = ", ".join  # a helper for literal lists built from the rules' own constants, never from input
 
 
@@ -39,23 +31,24 @@ CLOSING = {
 """The leaves that end a wait (rules.py), as SQL over the leaves' own columns."""
 
 
-class CompletenessTables(SqlBase):
-    JSON_KEYS = "json_each(:keys) AS j"
-    """As in tree_store (PostgreSQL's store overrides it for both)."""
+class CompletenessTables:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._keys = db.dialect.json_keys
 
     def track(self, db: Any, found: Changes, resolved_at: str) -> None:
         """Apply one batch's changes inside the batch's own write transaction (`db`)."""
-        self._many(db, TABLE, COLUMNS, [_row(a) for a in found.opened.values()], "ON CONFLICT DO NOTHING")
+        self._db.many(db, TABLE, COLUMNS, [_row(a) for a in found.opened.values()], "ON CONFLICT DO NOTHING")
         held = "ON CONFLICT (ref) DO UPDATE SET due_at = excluded.due_at, held = excluded.held"
-        self._many(db, TABLE, COLUMNS, [_row(a) for a in found.held.values()], held)
+        self._db.many(db, TABLE, COLUMNS, [_row(a) for a in found.held.values()], held)
         for case_id, due in found.paused.items():
             query = f"UPDATE {TABLE} SET due_at = :due WHERE case_id = :case AND held IS NOT NULL AND due_at < :due"
-            self._run(db, query, {"case": case_id, "due": due})
+            self._db.run(db, query, {"case": case_id, "due": due})
         if found.closed:
             keys = {"keys": json.dumps(sorted(found.closed)), "at": resolved_at}
-            refs = f"ref IN (SELECT value FROM {self.JSON_KEYS})"
-            self._run(db, f"DELETE FROM {TABLE} WHERE {refs} AND alarmed_at IS NULL", keys)
-            self._run(db, f"UPDATE {TABLE} SET resolved_at = :at WHERE {refs} AND resolved_at IS NULL", keys)
+            refs = f"ref IN (SELECT value FROM {self._keys})"
+            self._db.run(db, f"DELETE FROM {TABLE} WHERE {refs} AND alarmed_at IS NULL", keys)
+            self._db.run(db, f"UPDATE {TABLE} SET resolved_at = :at WHERE {refs} AND resolved_at IS NULL", keys)
 
     def due(self, until: str, limit: int = 1000) -> list[Awaited]:
         """Waits past their due time that no alarm was raised for yet, oldest first."""
@@ -68,8 +61,8 @@ class CompletenessTables(SqlBase):
 
     def overdue_counts(self) -> dict[Awaiting, int]:
         query = f"SELECT what, COUNT(*) FROM {TABLE} WHERE alarmed_at IS NOT NULL AND resolved_at IS NULL GROUP BY what"
-        with self._connect() as db:
-            counts = {Awaiting(row[0]): int(row[1]) for row in self._run(db, query)}
+        with self._db.connect() as db:
+            counts = {Awaiting(row[0]): int(row[1]) for row in self._db.run(db, query)}
         return {what: counts.get(what, 0) for what in Awaiting}
 
     def unannounced(self) -> list[Awaited]:
@@ -82,8 +75,8 @@ class CompletenessTables(SqlBase):
         """Whether a leaf ending this wait is already stored (it reached the ledger before the wait began)."""
         query = f"SELECT 1 FROM leaves WHERE case_id = :case AND event_id = :event AND {CLOSING[awaited.what]} LIMIT 1"
         params = {"case": awaited.case_id, "event": awaited.event_id, "recipient": awaited.recipient_id}
-        with self._connect() as db:
-            return self._run(db, query, params).fetchone() is not None
+        with self._db.connect() as db:
+            return self._db.run(db, query, params).fetchone() is not None
 
     def mark(self, refs: Sequence[str], column: str, value: str | int) -> None:
         """Set `alarmed_at` (a time) or `announced` (1) on these waits."""
@@ -97,19 +90,19 @@ class CompletenessTables(SqlBase):
     def received(self, event_id: str) -> tuple[str, str | None, str] | None:
         """The case, event type and time intake recorded an event as accepted (a scan: operator use only)."""
         query = "SELECT case_id, event_type, recorded_at FROM leaves WHERE kind = 'event.received' AND event_id = :e"
-        with self._connect() as db:
-            row = self._run(db, query + " LIMIT 1", {"e": event_id}).fetchone()
+        with self._db.connect() as db:
+            row = self._db.run(db, query + " LIMIT 1", {"e": event_id}).fetchone()
             return None if row is None else (str(row[0]), row[1], str(row[2]))
 
     def _for_refs(self, statement: str, refs: Sequence[str], params: dict[str, Any]) -> None:
         if refs:
-            with self._write() as db:
-                self._run(db, statement.format(keys=self.JSON_KEYS), {**params, "keys": json.dumps(list(refs))})
+            with self._db.write() as db:
+                self._db.run(db, statement.format(keys=self._keys), {**params, "keys": json.dumps(list(refs))})
 
     def _select(self, where: str, params: dict[str, Any]) -> list[Awaited]:
         query = f"SELECT {', '.join((*COLUMNS, *STATE))} FROM {TABLE} WHERE {where}"
-        with self._connect() as db:
-            return [_awaited(row) for row in self._run(db, query, params)]
+        with self._db.connect() as db:
+            return [_awaited(row) for row in self._db.run(db, query, params)]
 
 
 def _row(awaited: Awaited) -> tuple[str | None, ...]:

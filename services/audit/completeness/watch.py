@@ -14,16 +14,15 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from uuid import UUID
 
 from services.audit.completeness.rules import KINDS, Awaited, Awaiting, Fact, Windows, changes
 from services.audit.completeness.tables import CompletenessTables
 from services.audit.leaves import Leaf, timestamp
 from services.audit.metrics import UNDECIDED, UNFINISHED
-from shared.audit_records import AuditKind, AuditRecord, record_id_for
+from services.audit.records import completeness_record
+from shared.audit_records import AuditKind, AuditRecord
 
 log = logging.getLogger(__name__)
-SERVICE = "audit"
 OUTCOMES = {
     AuditKind.COMPLETENESS_ALARM: {Awaiting.DECISION: "undecided", Awaiting.FINAL_STATE: "unfinished"},
     AuditKind.COMPLETENESS_RESOLVED: {Awaiting.DECISION: "decided", Awaiting.FINAL_STATE: "finished"},
@@ -36,18 +35,10 @@ class RecordLog(Protocol):
     async def record(self, *, record: AuditRecord) -> None: ...
 
 
-def completeness_record(awaited: Awaited, kind: AuditKind) -> AuditRecord:
-    """Ids and codes only, like every record: which event (and recipient), and what is missing."""
-    return AuditRecord(
-        record_id=record_id_for(kind, awaited.ref),
-        kind=kind,
-        service=SERVICE,
-        case_id=awaited.case_id,
-        event_id=UUID(awaited.event_id),
-        event_type=awaited.event_type,
-        recipient_id=awaited.recipient_id,
-        outcome=OUTCOMES[kind][awaited.what],
-    )
+def _record(awaited: Awaited, kind: AuditKind) -> AuditRecord:
+    a, outcome = awaited, OUTCOMES[kind][awaited.what]
+    return completeness_record(kind, ref=a.ref, event_id=a.event_id, outcome=outcome, case_id=a.case_id,
+                               event_type=a.event_type, recipient_id=a.recipient_id)  # fmt: skip
 
 
 class CompletenessWatch:
@@ -65,7 +56,7 @@ class CompletenessWatch:
         self._last: datetime | None = None
 
     def track(self, db: Any, fresh: list[Leaf]) -> None:
-        """For the ledger's append (tree_store's `also`): the waits the batch's new leaves open and end."""
+        """The waits the batch's new leaves open and end (the `also` of store.SqlLedger.append_sized)."""
         facts = [Fact.of(leaf.values) for leaf in fresh if leaf.values[0] in KINDS]
         if facts:
             now = self._clock()
@@ -96,12 +87,12 @@ class CompletenessWatch:
 
     async def _announce(self) -> None:
         for awaited in await asyncio.to_thread(self._tables.unannounced):
-            await self._records.record(record=completeness_record(awaited, AuditKind.COMPLETENESS_ALARM))
+            await self._records.record(record=_record(awaited, AuditKind.COMPLETENESS_ALARM))
             await asyncio.to_thread(self._tables.mark, [awaited.ref], "announced", 1)
         for awaited in await asyncio.to_thread(self._tables.resolved):
             if not awaited.announced:  # resolved before its alarm went out: oversight still learns it was late
-                await self._records.record(record=completeness_record(awaited, AuditKind.COMPLETENESS_ALARM))
-            await self._records.record(record=completeness_record(awaited, AuditKind.COMPLETENESS_RESOLVED))
+                await self._records.record(record=_record(awaited, AuditKind.COMPLETENESS_ALARM))
+            await self._records.record(record=_record(awaited, AuditKind.COMPLETENESS_RESOLVED))
             log.info("completeness alarm resolved", extra=_ids(awaited))
             await asyncio.to_thread(self._tables.forget, [awaited.ref])
 

@@ -36,8 +36,10 @@ def test_completeness_prints_each_open_alarm_by_its_ids(
     shared = {"kind": AuditKind.SHARING_DECIDED, "event_id": other, "recipient_id": "p-3", "outcome": "shared"}
     records = [AuditRecord.model_validate({"record_id": uuid4(), "service": "t", "case_id": "C-7", **fields})
                for fields in (received, shared)]  # fmt: skip
-    ledger.append_sized([leaf_of(r) for r in records], None, CompletenessWatch(ledger, Nowhere(), Windows()).track)
-    ledger.mark([a.ref for a in ledger.due("9999")], "alarmed_at", "2026-12-02T09:00:00.000000Z")
+    ledger.append_sized(
+        [leaf_of(r) for r in records], None, CompletenessWatch(ledger.waits, Nowhere(), Windows()).track
+    )
+    ledger.waits.mark([a.ref for a in ledger.waits.due("9999")], "alarmed_at", "2026-12-02T09:00:00.000000Z")
     ledger.close()
     assert cli.main(["completeness"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -77,7 +77,7 @@ class NoDeadLetters:
 
 async def consume(tmp_path: Path, kafka: Kafka, published: Published, seconds: float) -> SqliteLedger:
     ledger = SqliteLedger.open(tmp_path / "audit.sqlite3")
-    watch = CompletenessWatch(ledger, published, NO_WAIT, every_s=0.0)
+    watch = CompletenessWatch(ledger.waits, published, NO_WAIT, every_s=0.0)
     signer = Signer.from_file(tmp_path / "key.pem", "t")
     worker = AuditConsumer(ledger, lambda: kafka, signer, ADMISSION, NoDeadLetters(), origin="t", poll_ms=10,
                            completeness=watch)  # fmt: skip
@@ -93,5 +93,5 @@ async def test_an_alarm_waits_until_the_whole_topic_is_read(tmp_path: Path, behi
     published = Published()
     ledger = await consume(tmp_path, Kafka([[received(0)]], behind=behind), published, 0.5)
     assert [r.kind for r in published.records] == [AuditKind.COMPLETENESS_ALARM] * alarms
-    assert len(ledger.due("9999")) == 1 - alarms and len(ledger.overdue()) == alarms
+    assert len(ledger.waits.due("9999")) == 1 - alarms and len(ledger.waits.overdue()) == alarms
     ledger.close()

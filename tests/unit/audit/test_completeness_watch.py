@@ -72,7 +72,7 @@ def published() -> Published:
 
 @pytest.fixture
 def watch(ledger: SqlLedger, published: Published, clock: Clock) -> CompletenessWatch:
-    return CompletenessWatch(ledger, published, WINDOWS, every_s=0, clock=clock)
+    return CompletenessWatch(ledger.waits, published, WINDOWS, every_s=0, clock=clock)
 
 
 def append(ledger: SqlLedger, watch: CompletenessWatch, *leaves: Leaf) -> None:
@@ -92,7 +92,7 @@ def test_an_event_decided_in_time_raises_nothing_and_leaves_no_row(
     append(ledger, watch, rec("sharing.decided", event, outcome="no_team_members"))
     clock.later(60)
     check(watch, clock)
-    assert published.records == [] and ledger.due("9999") == [] and ledger.overdue() == []
+    assert published.records == [] and ledger.waits.due("9999") == [] and ledger.waits.overdue() == []
 
 
 def test_an_undecided_event_is_alarmed_once_then_resolved_and_forgotten(
@@ -117,7 +117,7 @@ def test_an_undecided_event_is_alarmed_once_then_resolved_and_forgotten(
     assert gauge("drr_undecided_events") == 1  # until the next check
     check(watch, clock)
     assert published.kinds()[1:] == [("completeness.resolved", None, "decided")]
-    assert gauge("drr_undecided_events") == 0 and ledger.overdue() == [] and ledger.resolved() == []
+    assert gauge("drr_undecided_events") == 0 and ledger.waits.overdue() == [] and ledger.waits.resolved() == []
 
 
 def test_nothing_is_alarmed_beyond_what_the_ledger_has_seen(
@@ -139,10 +139,10 @@ def test_a_decision_stored_before_its_receipt_ends_the_wait_without_an_alarm(
     append(ledger, watch, rec("email.sent", event, recipient_id=recipient, outcome="delivered"))
     append(ledger, watch, rec("sharing.decided", event, recipient_id=recipient, outcome="shared"))
     append(ledger, watch, rec("event.received", event, outcome="accepted"))
-    assert {a.ref for a in ledger.due("9999")} == {str(event), delivery_ref(str(event), recipient)}
+    assert {a.ref for a in ledger.waits.due("9999")} == {str(event), delivery_ref(str(event), recipient)}
     clock.later(700)
     check(watch, clock)
-    assert published.records == [] and ledger.due("9999") == []
+    assert published.records == [] and ledger.waits.due("9999") == []
 
 
 def test_a_delivery_with_no_final_state_is_alarmed_after_its_window_and_a_held_one_later(
@@ -204,26 +204,26 @@ def test_waits_are_written_with_their_leaves_or_not_at_all(ledger: SqlLedger, wa
     broken = Leaf("new-key", "{}", tuple({**received.columns, "kind": None}.values()))
     with pytest.raises(Exception, match="(?i)null"):
         append(ledger, watch, received, broken)
-    assert ledger.due("9999") == [] and ledger.size() == 0
+    assert ledger.waits.due("9999") == [] and ledger.size() == 0
     append(ledger, watch, received)
     append(ledger, watch, received)  # redelivered: not a new fact, not a second wait
-    assert len(ledger.due("9999")) == 1
+    assert len(ledger.waits.due("9999")) == 1
 
 
 def test_the_service_may_change_its_waits_but_never_the_ledger(ledger: SqlLedger, watch: CompletenessWatch) -> None:
     append(ledger, watch, rec("event.received", uuid4(), outcome="accepted"))
-    [awaited] = ledger.due("9999")
-    ledger.mark([awaited.ref], "alarmed_at", "2026-12-02T09:00:00.000000Z")
-    assert [a.ref for a in ledger.overdue()] == [awaited.ref]
-    ledger.forget([awaited.ref])
-    assert ledger.overdue() == []
-    with pytest.raises(Exception, match="append-only|permission denied"), ledger._write() as db:
-        ledger._run(db, "DELETE FROM leaves")
+    [awaited] = ledger.waits.due("9999")
+    ledger.waits.mark([awaited.ref], "alarmed_at", "2026-12-02T09:00:00.000000Z")
+    assert [a.ref for a in ledger.waits.overdue()] == [awaited.ref]
+    ledger.waits.forget([awaited.ref])
+    assert ledger.waits.overdue() == []
+    with pytest.raises(Exception, match="append-only|permission denied"), ledger.db.write() as db:
+        ledger.db.run(db, "DELETE FROM leaves")
 
 
 def test_received_finds_what_intake_recorded(ledger: SqlLedger, watch: CompletenessWatch) -> None:
     event = uuid4()
     append(ledger, watch, rec("event.received", event, case_id="C-9", outcome="accepted"))
-    found = ledger.received(str(event))
+    found = ledger.waits.received(str(event))
     assert found is not None and found[:2] == ("C-9", "trigger.reported")
-    assert ledger.received(str(uuid4())) is None
+    assert ledger.waits.received(str(uuid4())) is None

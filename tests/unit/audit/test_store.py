@@ -9,10 +9,11 @@ import psycopg
 import pytest
 from drr_verify.proofs import Accumulator, leaf_hash, verify_inclusion
 
-from services.audit import merkle
+from services.audit import merkle, tree_reads
 from services.audit.leaves import EntryFilter, Leaf, leaf_of
-from services.audit.postgres_store import PostgresLedger
-from services.audit.sqlite_store import TABLES, SqliteLedger
+from services.audit.postgres_store import PostgresDatabase, PostgresLedger
+from services.audit.schema import SQLITE
+from services.audit.sqlite_store import SqliteLedger
 from services.audit.store import OutdatedSchema, SqlLedger, StoredCheckpoint
 from shared.audit_records import AuditRecord
 
@@ -64,7 +65,7 @@ def test_each_leaf_row_holds_its_rfc6962_hash_and_nodes_hold_only_the_levels_abo
     assert [(stored.index, stored.text, digest) for stored, digest in exported] == [
         (i, leaf.text, leaf_hash(leaf.text.encode())) for i, leaf in enumerate(batch)
     ]
-    with ledger._connect() as db:
+    with ledger.db.connect() as db:
         levels = sorted(tuple(row) for row in db.execute("SELECT level, idx FROM nodes"))
     assert levels == [(1, 0), (1, 1), (2, 0)]
 
@@ -73,7 +74,7 @@ def test_a_ledger_made_before_leaf_hashes_were_stored_is_refused_at_start(tmp_pa
     import sqlite3
 
     with sqlite3.connect(tmp_path / "old.sqlite3") as db:
-        columns_before = TABLES["leaves"].split("hash BLOB")[0].strip().rstrip(",")  # the columns before the hash
+        columns_before = SQLITE.columns("leaves").split("hash BLOB")[0].strip().rstrip(",")  # those before the hash
         assert "hash" not in columns_before
         db.execute(f"CREATE TABLE leaves ({columns_before})")
     db.close()
@@ -85,7 +86,7 @@ def test_a_sqlite_ledger_made_before_records_were_signed_gains_the_signature_col
     import sqlite3
 
     with sqlite3.connect(tmp_path / "old.sqlite3") as db:
-        db.execute(f"CREATE TABLE leaves ({TABLES['leaves'].split(', signer')[0]})")
+        db.execute(f"CREATE TABLE leaves ({SQLITE.columns('leaves').split(', signer')[0]})")
     db.close()
     ledger = SqliteLedger.open(tmp_path / "old.sqlite3")
     ledger.append(leaves(1))
@@ -144,7 +145,7 @@ def _raw(ledger: SqlLedger, statement: str) -> None:
 def test_the_database_refuses_updates_and_deletes(ledger: SqlLedger, statement: str) -> None:
     ledger.append(leaves(3), {("drr.audit", 0): 3})
     ledger.add_checkpoint(StoredCheckpoint(3, b"r" * 32, "note", "t"))
-    ledger.add_token(token_sha256="d" * 64, name="ICO", issued_at="t")
+    ledger.tokens.add(token_sha256="d" * 64, name="ICO", issued_at="t")
     with pytest.raises(Exception, match="append-only|permission denied"):
         _raw(ledger, statement)
     assert ledger.size() == 3 and ledger.offsets() == {("drr.audit", 0): 3}
@@ -183,21 +184,21 @@ def test_a_prefetching_reader_reads_every_node_a_proof_needs_in_one_go(ledger: S
     with ledger.reader(wanted) as node:
         proofs = [merkle.inclusion_proof(i, 13, node) for i in indexes]
     assert proofs == expected and len(wanted) < 3 * 4
-    with ledger._connect() as db:  # the one query the prefetch makes finds every node the proofs read
-        assert set(ledger._nodes(db, sorted(wanted))) == wanted
+    with ledger.db.connect() as db:  # the one query the prefetch makes finds every node the proofs read
+        assert set(tree_reads.nodes(ledger.db, db, sorted(wanted))) == wanted
     for index, proof in zip(indexes, proofs, strict=True):
         assert verify_inclusion(index, 13, leaf_hash(batch[index].text.encode()), proof, root)
 
 
 def test_postgres_connections_are_reused_until_closed(pg_ledger: PostgresLedger) -> None:
     def backend() -> int:
-        with pg_ledger._connect() as db:
+        with pg_ledger.db.connect() as db:
             return int(db.execute("SELECT pg_backend_pid()").fetchone()[0])
 
     first = backend()
     assert backend() == first
-    with pytest.raises(psycopg.errors.UndefinedTable), pg_ledger._connect() as db:
+    with pytest.raises(psycopg.errors.UndefinedTable), pg_ledger.db.connect() as db:
         db.execute("SELECT * FROM nowhere")
     assert backend() != first  # the one that failed was closed, not handed out again
     pg_ledger.close()
-    assert pg_ledger._idle == []
+    assert isinstance(pg_ledger.db, PostgresDatabase) and pg_ledger.db._idle == []
