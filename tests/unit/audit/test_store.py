@@ -118,7 +118,7 @@ def test_entries_filter_and_page(ledger: SqlLedger) -> None:
     assert indexes(window) == [2]
 
 
-def _raw(ledger: SqlLedger, statement: str) -> None:
+def raw(ledger: SqlLedger, statement: str) -> None:
     """Bypass the service: a plain connection with the same credentials, as an intruder would use."""
     if isinstance(ledger, SqliteLedger):
         import sqlite3
@@ -147,7 +147,7 @@ def test_the_database_refuses_updates_and_deletes(ledger: SqlLedger, statement: 
     ledger.add_checkpoint(StoredCheckpoint(3, b"r" * 32, "note", "t"))
     ledger.tokens.add(token_sha256="d" * 64, name="ICO", issued_at="t")
     with pytest.raises(Exception, match="append-only|permission denied"):
-        _raw(ledger, statement)
+        raw(ledger, statement)
     assert ledger.size() == 3 and ledger.offsets() == {("drr.audit", 0): 3}
 
 
@@ -158,7 +158,7 @@ def test_postgres_refuses_truncate_even_to_its_owner(pg_ledger: PostgresLedger, 
         with psycopg.connect(owner, autocommit=True) as db, pytest.raises(psycopg.Error, match="append-only"):
             db.execute(statement.encode())
     with pytest.raises(psycopg.Error, match="permission denied"):
-        _raw(pg_ledger, "TRUNCATE leaves")
+        raw(pg_ledger, "TRUNCATE leaves")
     assert pg_ledger.size() == 2
 
 
@@ -167,7 +167,7 @@ def test_sqlite_refuses_leaves_off_the_end(tmp_path: Any) -> None:
     ledger.append(leaves(2))
     for idx in (1, 5):
         with pytest.raises(Exception, match="grow at the end"):
-            _raw(
+            raw(
                 ledger,
                 f"INSERT INTO leaves (idx, dedupe_key, kind, recorded_at, leaf) VALUES ({idx}, 'k', 'x', 'x', '{{}}')",
             )

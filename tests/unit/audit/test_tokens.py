@@ -14,6 +14,7 @@ from services.audit.sqlite_store import SqliteLedger
 from services.audit.store import OutdatedSchema, SqlLedger
 from services.audit.tokens import MAX_DAYS, Grant, holder, issue, listing, revoke, token_digest
 from tests.unit.audit.conftest import ROLE
+from tests.unit.audit.test_store import raw
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -55,13 +56,7 @@ def test_the_database_refuses_to_forget_a_revocation(ledger: SqlLedger) -> None:
     revoke(ledger, name="ICO")
     statement = "DELETE FROM oversight_token_revocations"
     with pytest.raises(Exception, match="append-only|permission denied"):
-        if isinstance(ledger, SqliteLedger):
-            with sqlite3.connect(ledger.path, isolation_level=None) as db:
-                db.execute(statement)
-        else:
-            assert isinstance(ledger, PostgresLedger)
-            with psycopg.connect(ledger.url, autocommit=True) as db:
-                db.execute(statement.encode())
+        raw(ledger, statement)
     grant = holder(ledger, f"Bearer {token}")
     assert grant is not None and grant.revoked_at is not None
 
