@@ -14,7 +14,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.deliveries import Delivery
 
@@ -79,20 +79,11 @@ class AuditRecord(BaseModel):
     """Agreement id@version a share relied on, if any."""
     reason: str | None = None
     """Why nothing was shared (a code such as `excluded`, `denied`, `consent_not_given`)."""
-    count: int | None = Field(None, ge=1)
+    count: int | None = Field(None, ge=1, exclude_if=lambda value: value is None)
     """For a record that stands for several like refusals (intake's refused requests, counted per window):
-    how many."""
-    window_start: AwareDatetime | None = None
+    how many. Left out of every dump while unset (LATER_FIELDS)."""
+    window_start: AwareDatetime | None = Field(None, exclude_if=lambda value: value is None)
     """For such a record: when the window it counts began (the record is made when the window ends)."""
-
-    @model_serializer(mode="wrap")
-    def _without_unset_later_fields(self, dump: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """Every dump leaves LATER_FIELDS out while unset, as canonical_text does."""
-        data: dict[str, Any] = dump(self)
-        for name in LATER_FIELDS:
-            if data.get(name, 0) is None:
-                del data[name]
-        return data
 
 
 LATER_FIELDS = ("count", "window_start")
