@@ -53,6 +53,12 @@ NOTIFIER_PAUSES_TABLE = "pauses"
 NOTIFIER_PAUSES_CHANGELOG = f"{NOTIFIER_APP_ID}-{NOTIFIER_PAUSES_TABLE}-changelog"
 """The notifier's case-level alert pauses by case id (owner, reason digest, expiry, reminder state)."""
 
+CASE_KEYS = "drr.case-keys"
+"""Per-case data keysets, wrapped by the key-encryption key, keyed by case id (compacted); a tombstone is
+the case's erasure (crypto-shredding)."""
+CASE_DIGEST_KEYS = "drr.case-digest-keys"
+"""Per-case audit digest keys, wrapped, keyed by case id (compacted); tombstoned with the case's data key."""
+
 PARTITIONS = 4
 
 
