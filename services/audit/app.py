@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 
 from services.audit.metrics import LEDGER_SIZE
 from services.audit.oversight import router
-from services.audit.queries import QueryLog
+from services.audit.records import RecordLog
 from services.audit.store import SqlLedger
 from shared.metrics import exposition
 
@@ -40,7 +40,7 @@ class Worker(Protocol):
 
 def create_app(
     ledger: SqlLedger,
-    query_log: QueryLog,
+    query_log: RecordLog,
     verifier_key: str,
     worker: Worker | None = None,
     resources: Callable[[], AsyncIterator[None]] | None = None,

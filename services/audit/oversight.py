@@ -18,8 +18,8 @@ from services.audit import merkle
 from services.audit.access import Caller, Moment, moments
 from services.audit.disclosures import disclosures_of, render_html
 from services.audit.leaves import EntryFilter
-from services.audit.queries import QueryLog, asked
-from services.audit.records import query_record
+from services.audit.queries import asked
+from services.audit.records import RecordLog, query_record
 from services.audit.refusals import CASE, OVERSIGHT, NotFound, SizesOutOfRange, Unavailable, refused
 from services.audit.store import SqlLedger, StoredCheckpoint
 from services.audit.tokens import Grant
@@ -46,7 +46,7 @@ async def on_the_record(request: Request, grant: Grant, values: dict[str, Any] |
     params = asked(list(request.query_params), values or {})
     case_id = request.path_params.get("case_id") or params.get("case_id")
     record = query_record(actor=grant.name, path=request.url.path, params=params, case_id=case_id)
-    query_log: QueryLog = request.app.state.query_log
+    query_log: RecordLog = request.app.state.query_log
     try:
         await query_log.record(record=record)
     except Exception as error:  # no answer that is not on the record

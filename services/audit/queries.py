@@ -7,7 +7,6 @@ replaying the topic reproduces it exactly. Tests pass a fake that appends direct
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
-from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 
@@ -19,10 +18,6 @@ from shared.record_signing import RecordSigner
 
 MAX_VALUE = 200
 """No recorded value is longer (the routes refuse longer ones already; this is the last guard)."""
-
-
-class QueryLog(Protocol):
-    async def record(self, *, record: AuditRecord) -> None: ...
 
 
 def recorded(value: object) -> str:

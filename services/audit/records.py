@@ -4,11 +4,18 @@ signed and published to drr.audit like any producer's (queries.KafkaQueryLog, re
 becomes a leaf.
 """
 
+from typing import Protocol
 from uuid import UUID, uuid4
 
 from shared.audit_records import AuditKind, AuditRecord, record_id_for
 
 SERVICE = "audit"
+
+
+class RecordLog(Protocol):
+    """Where the audit service publishes its own records (queries.KafkaQueryLog; tests append directly)."""
+
+    async def record(self, *, record: AuditRecord) -> None: ...
 
 
 def query_record(*, actor: str, path: str, params: dict[str, str], case_id: str | None) -> AuditRecord:

@@ -13,13 +13,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from services.audit.completeness.rules import KINDS, Awaited, Awaiting, Fact, Windows, changes
 from services.audit.completeness.tables import CompletenessTables
 from services.audit.leaves import Leaf, timestamp
 from services.audit.metrics import UNDECIDED, UNFINISHED
-from services.audit.records import completeness_record
+from services.audit.records import RecordLog, completeness_record
 from shared.audit_records import AuditKind, AuditRecord
 
 log = logging.getLogger(__name__)
@@ -27,12 +27,6 @@ OUTCOMES = {
     AuditKind.COMPLETENESS_ALARM: {Awaiting.DECISION: "undecided", Awaiting.FINAL_STATE: "unfinished"},
     AuditKind.COMPLETENESS_RESOLVED: {Awaiting.DECISION: "decided", Awaiting.FINAL_STATE: "finished"},
 }
-
-
-class RecordLog(Protocol):
-    """Where the audit service publishes its own records (queries.KafkaQueryLog)."""
-
-    async def record(self, *, record: AuditRecord) -> None: ...
 
 
 def _record(awaited: Awaited, kind: AuditKind) -> AuditRecord:
