@@ -106,3 +106,38 @@ COMPACTED = frozenset(
         NOTIFIER_PAUSES_CHANGELOG,
     }
 )
+
+DAY_MS = 24 * 60 * 60 * 1000
+KEEP_FOREVER = -1
+
+
+def _stream(days: int) -> dict[str, str]:
+    return {"cleanup.policy": "delete", "retention.ms": str(days * DAY_MS)}
+
+
+COMPACTED_CONFIG = {
+    "cleanup.policy": "compact",
+    "delete.retention.ms": str(DAY_MS),
+    "min.compaction.lag.ms": str(60 * 60 * 1000),
+    "segment.ms": str(DAY_MS),
+}
+"""A table's changelog: the last value per key, for ever; a tombstone (a deleted entry) is kept a day so a
+restoring worker sees it, then compacted away with the value it deletes (segments roll daily, so the
+cleaner reaches them; the hour's lag lets a consumer read a value before it is compacted)."""
+
+CONFIGS: dict[str, dict[str, str]] = {
+    EVENTS: _stream(14),  # read at once by router and notifier; two weeks covers a long outage, then goes
+    DELIVERIES: _stream(14),  # the same horizon: the notifier's emails ledger need not outlive it
+    AUDIT: {"cleanup.policy": "delete", "retention.ms": str(KEEP_FOREVER)},
+    # kept: a replay of the whole topic into an empty ledger must give the identical tree (services/audit),
+    # and the records hold ids and keyed digests only, never content
+    DEAD_LETTERS: _stream(30),  # an operator's month to look, mend and redrive
+    ACKS: _stream(14),
+    ESCALATIONS: _stream(7),  # commands the notifier gives itself and applies at once
+    HOLDS: _stream(7),
+    faust_leader_topic(ROUTER_APP_ID): _stream(1),
+    faust_leader_topic(NOTIFIER_APP_ID): _stream(1),
+} | {name: COMPACTED_CONFIG for name in COMPACTED}
+"""Every topic's configuration at creation (shared/kafka.py create_topics; a test compares the live
+broker's): content never sits on the broker's disks for the default week by accident, nor for ever
+unless that is the point. A new topic needs an entry here."""
