@@ -40,6 +40,8 @@ class AuditKind(StrEnum):
     COMPLETENESS_RESOLVED = "completeness.resolved"
     EVENT_REDRIVEN = "event.redriven"
     """An operator republished an accepted event's original bytes to drr.events (`audit redrive`)."""
+    CASE_ERASED = "case.erased"
+    """The router destroyed a case's keys and deleted its state: what (`erased`) and under which rule."""
 
 
 class AuditRecord(BaseModel):
@@ -84,9 +86,11 @@ class AuditRecord(BaseModel):
     how many. Left out of every dump while unset (LATER_FIELDS)."""
     window_start: AwareDatetime | None = Field(None, exclude_if=lambda value: value is None)
     """For such a record: when the window it counts began (the record is made when the window ends)."""
+    erased: list[str] | None = Field(None, exclude_if=lambda value: value is None)
+    """For `case.erased`: what was destroyed or deleted (key topics, tables), by name."""
 
 
-LATER_FIELDS = ("count", "window_start")
+LATER_FIELDS = ("count", "window_start", "erased")
 """Fields added after records were first kept: written in the canonical text only when set, so that every
 record without them keeps the text (and so the signature and leaf hash) it always had."""
 
@@ -138,13 +142,12 @@ def canonical_text(record: AuditRecord) -> str:
     seconds is written differently by orjson; pydantic refuses one in JSON, so only a record built in Python
     can have it, and such a record takes the slow path.
     """
-    fields, count, start = record.__dict__, record.count, record.window_start
-    if count is None or start is None:  # almost every record has neither: a shallow copy without them
+    fields, start = record.__dict__, record.window_start
+    unset = [name for name in LATER_FIELDS if fields[name] is None]
+    if unset:  # almost every record has none of them: a shallow copy without them
         fields = fields.copy()
-        if count is None:
-            del fields["count"]
-        if start is None:
-            del fields["window_start"]
+        for name in unset:
+            del fields[name]
     if _odd_offset(record.recorded_at) or (start is not None and _odd_offset(start)):
         return orjson.dumps(record.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS).decode()
     return orjson.dumps(fields, option=CANONICAL).decode()

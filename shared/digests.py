@@ -39,6 +39,11 @@ class DigestKey:
         except FileNotFoundError as missing:
             raise FileNotFoundError(f"digest key {path} is missing (make it with the set-up)") from missing
 
+    def derived(self, salt: bytes, case_id: str) -> "DigestKey":
+        """A case's own key: this key's HMAC of the case's salt and id (shared/case_crypto.py CaseDigests)."""
+        label = b"drr-case-digest-key\n" + salt + case_id.encode()
+        return DigestKey(hmac.new(self._key, label, hashlib.sha256).digest())
+
     def digest(self, value: Any) -> str:
         mac = hmac.new(self._key, canonical_json(value), hashlib.sha256).hexdigest()
         return f"{self.key_id}:{mac}"

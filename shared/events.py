@@ -21,6 +21,16 @@ from pydantic import (
 from shared.bounds import Moment, Version
 from shared.payloads import PAYLOADS, Payload
 from shared.roles import Agency
+from shared.sensitivity import Sensitivity, sensitivity_of
+
+
+class SealedValue(BaseModel):
+    """A sealed field on the wire (shared/sealing.py makes and opens them)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sealed: str = Field(min_length=1)
+    digest: str = Field(min_length=1)
 
 
 class Source(BaseModel):
@@ -83,6 +93,26 @@ Event = Annotated[Union[tuple(EVENT_MODELS.values())], Field(discriminator="even
 _EVENT: TypeAdapter[Envelope] = TypeAdapter(Event)  # type: ignore[arg-type]  # a union of Envelope subclasses
 
 
+def _sealed_payload(event_type: str, payload: type[Payload]) -> type[Payload]:
+    """The payload as it travels: each risk, clinical and intelligence field is sealed (shared/sealing.py),
+    or None when empty; a subclass, so the services' isinstance checks still hold. The clear type is still
+    accepted, for a bench run with sealing off (intake refuses that in production)."""
+    sealed_classes = {Sensitivity.RISK, Sensitivity.CLINICAL, Sensitivity.INTELLIGENCE}
+    fields: dict[str, Any] = {
+        name: (SealedValue | payload.model_fields[name].annotation | None, None)
+        for name, sensitivity in sensitivity_of(payload).items()
+        if sensitivity in sealed_classes
+    }
+    return create_model("Sealed" + payload.__name__, __base__=payload, **fields) if fields else payload
+
+
+SEALED_EVENT_MODELS: dict[str, type[Envelope]] = {
+    t: _typed_envelope(t, _sealed_payload(t, p)) for t, p in PAYLOADS.items()
+}
+SealedEvent = Annotated[Union[tuple(SEALED_EVENT_MODELS.values())], Field(discriminator="event_type")]  # type: ignore[valid-type]  # noqa: UP007
+_SEALED_EVENT: TypeAdapter[Envelope] = TypeAdapter(SealedEvent)  # type: ignore[arg-type]
+
+
 def parse_event(data: object) -> Envelope:
     """Validate a decoded JSON object into the envelope subclass its `event_type` names."""
     return _EVENT.validate_python(data)
@@ -90,6 +120,12 @@ def parse_event(data: object) -> Envelope:
 
 def parse_event_json(raw: str | bytes) -> Envelope:
     return _EVENT.validate_json(raw)
+
+
+def parse_sealed_event_json(raw: str | bytes) -> Envelope:
+    """An event as on drr.events, its sensitive fields sealed: what the router and the notifier read. Not
+    validated again beyond shape (intake validated the clear event before sealing it)."""
+    return _SEALED_EVENT.validate_json(raw)
 
 
 def event_json_schema(ref_template: str = "#/$defs/{model}") -> dict[str, Any]:

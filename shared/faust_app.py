@@ -3,6 +3,7 @@ topics and a worker that logs JSON lines (dead-lettering: dead_letters.py).
 
 Topics carry raw bytes; pydantic validates them at the edge (no faust.Record)."""
 
+import asyncio
 import logging
 from typing import Any
 
@@ -10,6 +11,7 @@ import faust
 from faust.web import Request, Response, View
 
 from shared import topics
+from shared.case_crypto import CaseKeys
 from shared.faust_consumer import StreamApp
 from shared.faust_web import BUILT_IN_VIEWS_OFF, OwnPagesApp
 from shared.kafka import MECHANISM, KafkaAccess
@@ -83,6 +85,20 @@ def _add_pages(app: faust.App) -> None:
             # aiohttp wants the charset apart from the media type
             media_type = ";".join(p for p in content_type.split(";") if "charset" not in p)
             return self.bytes(body, content_type=media_type.strip())
+
+
+def follow_case_keys(app: faust.App, keys: CaseKeys) -> None:
+    """Both key topics read whole at start (or first by an agent that needs a key: agents may run before
+    app tasks), then followed until the app stops."""
+
+    async def read_case_keys() -> None:
+        await keys.started()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await keys.stop()
+
+    app.task(read_case_keys)
 
 
 def raw_topic(app: faust.App, name: str) -> faust.TopicT:

@@ -47,15 +47,29 @@ ROUTER_OWN = _changelogs(topics.ROUTER_APP_ID)
 NOTIFIER_OWN = _changelogs(topics.NOTIFIER_APP_ID) | {topics.ACKS, topics.ESCALATIONS, topics.HOLDS}
 """Topics a Faust app writes and reads back itself: its tables' changelogs and its command topics."""
 
+KEY_READS: dict[str, frozenset[str]] = {
+    INTAKE: topics.KEY_TOPICS,
+    ROUTER: frozenset({topics.CASE_DIGEST_KEYS}),
+    NOTIFIER: topics.KEY_TOPICS,
+    AUDIT: frozenset(),
+}
+"""The key topics each service reads whole, without a consumer group (shared/case_keys.py). The data keys
+only where data is sealed or opened (intake, notifier): the router copies ciphertext and never holds them."""
 READS: dict[str, frozenset[str]] = {
-    INTAKE: frozenset(),
-    ROUTER: ROUTER_OWN | {topics.EVENTS, topics.faust_leader_topic(topics.ROUTER_APP_ID)},
-    NOTIFIER: NOTIFIER_OWN | {topics.EVENTS, topics.DELIVERIES, topics.faust_leader_topic(topics.NOTIFIER_APP_ID)},
+    INTAKE: KEY_READS[INTAKE],
+    ROUTER: ROUTER_OWN
+    | {topics.EVENTS, topics.ERASURES, topics.faust_leader_topic(topics.ROUTER_APP_ID)}
+    | KEY_READS[ROUTER],
+    NOTIFIER: NOTIFIER_OWN
+    | {topics.EVENTS, topics.DELIVERIES, topics.ERASURES, topics.faust_leader_topic(topics.NOTIFIER_APP_ID)}
+    | KEY_READS[NOTIFIER],
     AUDIT: frozenset({topics.AUDIT}),
 }
 WRITES: dict[str, frozenset[str]] = {
-    INTAKE: frozenset({topics.EVENTS, topics.AUDIT}),
-    ROUTER: ROUTER_OWN | {topics.DELIVERIES, topics.AUDIT, topics.DEAD_LETTERS},
+    INTAKE: frozenset({topics.EVENTS, topics.AUDIT}) | topics.KEY_TOPICS,  # makes each case's keys
+    # tombstones only, at a case's erasure: it may destroy the data key it can never read
+    # drr.erasures: its retention sweep's commands (and `router erase`), applied by itself and the notifier
+    ROUTER: ROUTER_OWN | {topics.DELIVERIES, topics.AUDIT, topics.DEAD_LETTERS, topics.ERASURES} | topics.KEY_TOPICS,
     NOTIFIER: NOTIFIER_OWN | {topics.AUDIT, topics.DEAD_LETTERS},
     # each oversight query is itself recorded (services/audit/queries.py); refused records are dead-lettered
     AUDIT: frozenset({topics.AUDIT, topics.DEAD_LETTERS}),

@@ -78,6 +78,15 @@ class ServiceSettings(BaseSettings):
         return self
 
 
+KMS_URI_SCHEMES = ("gcp-kms://", "aws-kms://")
+"""The key-encryption keys Tink reaches in a KMS (shared/case_crypto.py load_kek)."""
+
+
+def kek_in_a_file(name: str, uri: str) -> list[str]:
+    """A key-encryption key in a file sits beside what it protects: production keeps it in a KMS."""
+    return [] if uri.startswith(KMS_URI_SCHEMES) else [f"{name}: a key-encryption key in a file; use a KMS key URI"]
+
+
 def weak_secret(name: str, value: SecretStr | None, known: tuple[str, ...] = ()) -> list[str]:
     """Unset, shorter than MIN_SECRET_CHARS, or a value that was ever a default somewhere."""
     if value is None:

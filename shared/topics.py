@@ -53,6 +53,13 @@ NOTIFIER_PAUSES_TABLE = "pauses"
 NOTIFIER_PAUSES_CHANGELOG = f"{NOTIFIER_APP_ID}-{NOTIFIER_PAUSES_TABLE}-changelog"
 """The notifier's case-level alert pauses by case id (owner, reason digest, expiry, reminder state)."""
 
+ERASURES = "drr.erasures"
+"""Erasure commands by case id: the router's retention sweep or a data protection officer's `router erase`
+(router -> router, notifier)."""
+ERASURES_TABLE = "erasures"
+ERASURES_CHANGELOG = f"{ROUTER_APP_ID}-{ERASURES_TABLE}-changelog"
+"""The router's closed cases, each with when its retention ends and under which rule (compacted)."""
+
 CASE_KEYS = "drr.case-keys"
 """Per-case data keysets, wrapped by the key-encryption key, keyed by case id (compacted); a tombstone is
 the case's erasure (crypto-shredding)."""
@@ -75,6 +82,8 @@ ALL: dict[str, int] = {
     CASE_TEAMS_CHANGELOG: PARTITIONS,
     CASE_ACCESS_CHANGELOG: PARTITIONS,
     EVENT_RECIPIENTS_CHANGELOG: PARTITIONS,
+    ERASURES: PARTITIONS,
+    ERASURES_CHANGELOG: PARTITIONS,
     NOTIFIER_EMAILS_CHANGELOG: PARTITIONS,
     ACKS: PARTITIONS,
     NOTIFIER_ACKS_CHANGELOG: PARTITIONS,
@@ -88,6 +97,8 @@ ALL: dict[str, int] = {
     NOTIFIER_PAUSES_CHANGELOG: PARTITIONS,
     faust_leader_topic(ROUTER_APP_ID): 1,
     faust_leader_topic(NOTIFIER_APP_ID): 1,
+    CASE_KEYS: PARTITIONS,
+    CASE_DIGEST_KEYS: PARTITIONS,
 }
 """Every topic the system uses -> its partition count."""
 
@@ -96,6 +107,7 @@ COMPACTED = frozenset(
         CASE_TEAMS_CHANGELOG,
         CASE_ACCESS_CHANGELOG,
         EVENT_RECIPIENTS_CHANGELOG,
+        ERASURES_CHANGELOG,
         NOTIFIER_EMAILS_CHANGELOG,
         NOTIFIER_ACKS_CHANGELOG,
         NOTIFIER_ESCALATIONS_CHANGELOG,
@@ -125,19 +137,29 @@ COMPACTED_CONFIG = {
 restoring worker sees it, then compacted away with the value it deletes (segments roll daily, so the
 cleaner reaches them; the hour's lag lets a consumer read a value before it is compacted)."""
 
-CONFIGS: dict[str, dict[str, str]] = {
-    EVENTS: _stream(14),  # read at once by router and notifier; two weeks covers a long outage, then goes
-    DELIVERIES: _stream(14),  # the same horizon: the notifier's emails ledger need not outlive it
-    AUDIT: {"cleanup.policy": "delete", "retention.ms": str(KEEP_FOREVER)},
-    # kept: a replay of the whole topic into an empty ledger must give the identical tree (services/audit),
-    # and the records hold ids and keyed digests only, never content
-    DEAD_LETTERS: _stream(30),  # an operator's month to look, mend and redrive
-    ACKS: _stream(14),
-    ESCALATIONS: _stream(7),  # commands the notifier gives itself and applies at once
-    HOLDS: _stream(7),
-    faust_leader_topic(ROUTER_APP_ID): _stream(1),
-    faust_leader_topic(NOTIFIER_APP_ID): _stream(1),
-} | {name: COMPACTED_CONFIG for name in COMPACTED}
+KEY_TOPICS = frozenset({CASE_KEYS, CASE_DIGEST_KEYS})
+KEY_CONFIG = COMPACTED_CONFIG | {"min.compaction.lag.ms": str(7 * DAY_MS)}
+"""A key topic: the last record per case, for ever, until its tombstone. A week before compaction may
+remove a record, so a race between two intake instances is repaired long before (shared/case_keys.py)."""
+
+CONFIGS: dict[str, dict[str, str]] = (
+    {
+        EVENTS: _stream(14),  # read at once by router and notifier; two weeks covers a long outage, then goes
+        DELIVERIES: _stream(14),  # the same horizon: the notifier's emails ledger need not outlive it
+        AUDIT: {"cleanup.policy": "delete", "retention.ms": str(KEEP_FOREVER)},
+        # kept: a replay of the whole topic into an empty ledger must give the identical tree (services/audit),
+        # and the records hold ids and keyed digests only, never content
+        DEAD_LETTERS: _stream(30),  # an operator's month to look, mend and redrive
+        ACKS: _stream(14),
+        ESCALATIONS: _stream(7),  # commands the notifier gives itself and applies at once
+        HOLDS: _stream(7),
+        ERASURES: _stream(30),  # a command applied at once; a month shows what was asked
+        faust_leader_topic(ROUTER_APP_ID): _stream(1),
+        faust_leader_topic(NOTIFIER_APP_ID): _stream(1),
+    }
+    | {name: COMPACTED_CONFIG for name in COMPACTED}
+    | {name: KEY_CONFIG for name in KEY_TOPICS}
+)
 """Every topic's configuration at creation (shared/kafka.py create_topics; a test compares the live
 broker's): content never sits on the broker's disks for the default week by accident, nor for ever
 unless that is the point. A new topic needs an entry here."""

@@ -1,7 +1,9 @@
 """The audit keys of one install, made once (mode 0600), one folder per service so that each can be given
 only its own: `<service>/records.pem` (the Ed25519 key it signs its audit records with), for intake,
 router and notifier `<service>/field-digests.key` (the digest key they share, never given to the audit
-service), and for the audit service `audit/record-signers.json` (every producer's public key).
+service), for intake and notifier `<service>/kek.json` (the key-encryption key that wraps each case's data
+key, shared/case_crypto.py; a KMS in production), and for the audit service `audit/record-signers.json`
+(every producer's public key).
 
 `local_keys(var_dir)` makes them under var_dir/keys/ and returns the environment that points each service
 at its own; the Stack merges it into every service's environment. `python -m deploy.local.audit_keys DIR`
@@ -13,6 +15,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from shared.case_crypto import write_kek_file
 from shared.digests import write_digest_key
 from shared.record_signing import RecordSigner, write_signing_key
 
@@ -20,6 +23,8 @@ PRODUCERS = ("intake", "router", "notifier", "audit")
 """Services that sign the audit records they produce."""
 DIGESTING = ("intake", "router", "notifier")
 """Services that digest fields into records: they hold the digest key, the audit service does not."""
+SEALING = ("intake", "notifier")
+"""Services that seal or open case data: they hold the key-encryption key, the router does not."""
 SIGNERS_FILE = "record-signers.json"
 
 
@@ -33,6 +38,13 @@ def make_keys(folder: Path) -> dict[str, str]:
         if not own.exists():
             own.write_bytes(shared.read_bytes())
             own.chmod(0o600)
+    kek = folder / "kek.json"
+    write_kek_file(kek)
+    for service in SEALING:
+        own = folder / service / "kek.json"
+        if not own.exists():
+            own.write_bytes(kek.read_bytes())
+            own.chmod(0o600)
     text = json.dumps(public, indent=2, sort_keys=True) + "\n"
     (folder / "audit" / SIGNERS_FILE).write_text(text)
     (folder / SIGNERS_FILE).write_text(text)  # for `drr-verify --signers` (oversight gets it from the operators)
@@ -44,6 +56,7 @@ def local_keys(var_dir: Path) -> dict[str, str]:
     public = make_keys(folder)
     env = {f"DRR_{name.upper()}_RECORD_KEY_PATH": str(folder / name / "records.pem") for name in PRODUCERS}
     env |= {f"DRR_{name.upper()}_DIGEST_KEY_PATH": str(folder / name / "field-digests.key") for name in DIGESTING}
+    env |= {f"DRR_{name.upper()}_KEK_URI": str(folder / name / "kek.json") for name in SEALING}
     env["DRR_AUDIT_RECORD_SIGNERS"] = json.dumps(public)
     return env
 

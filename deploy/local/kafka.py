@@ -129,10 +129,12 @@ class KafkaNode:
         return path
 
     def console_consumer(self, topic: str, *options: str, principal: str = ADMIN) -> list[str]:
-        """The command line of Kafka's console consumer (kafka-tools) reading `topic` as `principal`."""
+        """The command line of Kafka's console consumer (kafka-tools) reading `topic` as `principal`; a topic
+        given as `/regex/` reads every topic it matches (`--include`)."""
         config = self.secrets.client_properties(principal, self.bootstrap)
+        which = ["--include", topic[1:-1]] if topic.startswith("/") and topic.endswith("/") else ["--topic", topic]
         return self._java_argv(CONSOLE_CONSUMER, "--bootstrap-server", self.bootstrap,
-                               "--consumer.config", str(config), "--topic", topic, *options)  # fmt: skip
+                               "--consumer.config", str(config), *which, *options)  # fmt: skip
 
     def _java_argv(self, main: str, *args: str) -> list[str]:
         logging = f"-Dlog4j.configuration=file:{KAFKA_DIR / 'log4j.properties'}"

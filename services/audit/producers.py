@@ -10,7 +10,7 @@ from shared.audit_records import AuditKind as K
 
 MAY_PRODUCE: dict[str, frozenset[K]] = {
     "intake": frozenset({K.EVENT_RECEIVED, K.EVENT_REJECTED}),
-    "router": frozenset({K.SHARING_DECIDED, K.TEAM_UPDATED, K.SHARING_STATE_UPDATED, K.POLICY_LOADED}),
+    "router": frozenset({K.SHARING_DECIDED, K.TEAM_UPDATED, K.SHARING_STATE_UPDATED, K.POLICY_LOADED, K.CASE_ERASED}),
     "notifier": frozenset({
         K.EMAIL_CREATED, K.EMAIL_SENDING, K.EMAIL_SENT, K.EMAIL_FAILED, K.EMAIL_DEAD_LETTERED, K.EMAIL_HELD,
         K.ESCALATED, K.ALERT_ACKNOWLEDGED,

@@ -6,7 +6,8 @@
     handling.py       one request's events: authorise, claim the idempotency key, judge, publish, record
     authority.py      who may say what about a case: the rules, and RequestAuthority with its per-case locks
     store.py          SQLite: API keys, idempotency claims (Claim), the authority facts
-    adapters.py       the Kafka edge: events to drr.events, signed audit records to drr.audit (acks=all)
+    adapters.py       the Kafka edge: events sealed per case (Sealer) to drr.events, signed audit records to
+                      drr.audit (acks=all)
     refusal_tally.py  refusals before a key is known, counted per window;  pruning.py: old claims deleted
     bootstrap.py      settings (DRR_INTAKE_*);  __main__.py: `python -m services.intake`
     cli.py            `intake keys|receipts` (and issue_key);  client.py, publish_cli.py: the agency-side client
@@ -14,6 +15,7 @@
 
 One critical `trigger.reported`: app.py (Door.post_event) -> access.py (authenticate) -> messages.py
 (validate) -> handling.py (Intake.submit) -> access.py (authorise) -> store.py (claim) -> authority.py
-(judge) -> adapters.py (publish_events) -> messages.py (received_record) -> app.py (the 202 Receipt).
+(judge) -> adapters.py (Sealer.sealed, publish_events) -> messages.py (received_record) -> app.py (the 202
+Receipt).
 The path stays in these seven modules (tests/unit/intake/test_intake_layout.py).
 """

@@ -1,4 +1,11 @@
-"""The Kafka edge of intake: publish accepted events, and the audit records that say so."""
+"""The Kafka edge of intake: what leaves it. Accepted events sealed (their risk, clinical and intelligence
+fields under the case's data key, each with its digest under the case's digest key: shared/sealing.py,
+shared/case_crypto.py; the case's keys made first if this is its first event) and published, and the audit
+records that say so. Only the clear event was validated; the sealed one is what leaves intake, and what its
+`event.received` record digests.
+
+`seal_fields` off (a benchmark's A/B switch only; refused in production) publishes the clear event, its
+digests still under the case's key."""
 
 import asyncio
 import logging
@@ -9,11 +16,31 @@ from aiokafka import AIOKafkaProducer
 
 from shared import topics
 from shared.audit_records import AuditRecord
-from shared.events import Envelope
+from shared.case_crypto import CaseKeys
+from shared.events import SEALED_EVENT_MODELS, Envelope
 from shared.kafka import durable_producer
 from shared.record_signing import Headers, RecordSigner
+from shared.sealing import field_digests, seal_payload
 
 log = logging.getLogger(__name__)
+
+
+class Sealer:
+    def __init__(self, keys: CaseKeys, seal_fields: bool = True) -> None:
+        if keys.data is None:
+            raise ValueError("intake seals: it needs the data keys")
+        self.keys, self.seal_fields = keys, seal_fields
+
+    async def sealed(self, event: Envelope) -> tuple[Envelope, dict[str, str]]:
+        """(the event to publish, its field digests)."""
+        assert self.keys.data is not None
+        digests = await self.keys.digests.ensure(event.case_id)
+        payload = event.payload.model_dump(mode="json")
+        if self.seal_fields:
+            cipher = await self.keys.data.ensure(event.case_id)
+            payload = seal_payload(event.event_type, str(event.event_id), payload, cipher, digests)
+        wire = {**event.model_dump(mode="json"), "payload": payload}
+        return SEALED_EVENT_MODELS[event.event_type].model_validate(wire), field_digests(payload, digests)
 
 
 class Publisher(Protocol):

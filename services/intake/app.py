@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 
 from services.intake import openapi
 from services.intake.access import ApiKey, KeyRepository, Refusal, TokenBuckets, authenticate
-from services.intake.adapters import Publisher, keep_connecting
+from services.intake.adapters import Publisher, Sealer, keep_connecting
 from services.intake.authority import DataHolders
 from services.intake.bootstrap import IntakeSettings
 from services.intake.handling import Intake, Outcome
@@ -37,6 +37,7 @@ from services.intake.messages import (
 from services.intake.pruning import ClaimPruner
 from services.intake.refusal_tally import RefusalTally, flush_every
 from services.intake.store import IntakeStore
+from shared.case_crypto import CaseKeys, case_keys
 from shared.digests import DigestKey
 from shared.metrics import exposition
 from shared.policy.loading import load_policy
@@ -53,16 +54,24 @@ def create_app(
     connect: bool = True,
     clock: Callable[[], float] = time.time,
     data_holders: DataHolders | None = None,
+    crypto: CaseKeys | None = None,
 ) -> FastAPI:
-    """`data_holders` defaults to the sharing policy's (settings.policy_path), read once here."""
+    """`data_holders` defaults to the sharing policy's (settings.policy_path), read once here; `crypto` to the
+    key topics on the broker (in memory when not `connect`ing: unit tests)."""
     holders = data_holders or DataHolders.of(load_policy(settings.policy_path).spec)
-    intake = Intake(settings, publisher, store, clock, data_holders=holders)
-    tally = RefusalTally(
-        settings.refusal_window_s, DigestKey.from_file(settings.digest_key_path), settings.refusal_callers_max
-    )
+    producers_key = DigestKey.from_file(settings.digest_key_path)
+    options = settings.kafka_access().client_options() if connect else None
+    crypto = crypto or case_keys(options, producers_key, settings.kek_uri, writes=True)
+    sealer = Sealer(crypto, settings.seal_fields)
+    intake = Intake(settings, publisher, store, clock, data_holders=holders, sealer=sealer)
+    tally = RefusalTally(settings.refusal_window_s, producers_key, settings.refusal_callers_max)
+    keys_ready = asyncio.Event()
+    if options is None:
+        keys_ready.set()  # in memory: nothing to read
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        key_reading = asyncio.create_task(keep_starting(crypto, keys_ready))
         task = asyncio.create_task(keep_connecting(publisher)) if connect else None
         pruning = asyncio.create_task(ClaimPruner(settings, store, clock=clock).run())
         flushing = asyncio.create_task(flush_every(min(5.0, settings.refusal_window_s), tally, clock, intake.audit))
@@ -74,6 +83,8 @@ def create_app(
         await intake.audit(tally.all())  # the counts so far, the current window's too, before the producer stops
         if task:
             task.cancel()
+        key_reading.cancel()
+        await crypto.stop()
         await publisher.stop()
 
     # the OpenAPI document and its page, and no other built-in page (README: every route is listed)
@@ -94,8 +105,9 @@ def create_app(
 
     @app.get("/healthz", response_model=Health, responses={503: {"model": Health}})
     async def healthz() -> JSONResponse:
-        """200 once the broker is reachable, else 503 `connecting`. Caller: the orchestrator's probe."""
-        ready = publisher.ready()
+        """200 once the broker is reachable and every case key read, else 503 `connecting`. Caller: the
+        orchestrator's probe."""
+        ready = publisher.ready() and keys_ready.is_set()
         return JSONResponse({"status": "ok" if ready else "connecting"}, status_code=200 if ready else 503)
 
     @app.get("/metrics", response_class=Response, responses=openapi.METRICS_RESPONSES)
@@ -106,6 +118,20 @@ def create_app(
 
     openapi.install(app, settings.max_batch_events)
     return app
+
+
+async def keep_starting(keys: CaseKeys, ready: asyncio.Event) -> None:
+    """Read the key topics whole (until the broker is reachable): events are sealed only after that."""
+    while True:
+        try:
+            await keys.start()
+        except Exception as exc:
+            log.warning("key topics not readable yet", extra={"error": type(exc).__name__})
+            await keys.stop()
+            await asyncio.sleep(1)
+        else:
+            ready.set()
+            return
 
 
 class Door:

@@ -22,6 +22,12 @@ DESCRIPTIONS = {
     ),
     topics.DEAD_LETTERS: "Messages a service could not process or deliver, as received, with the error in a header.",
     topics.CASE_TEAMS_CHANGELOG: "The router's case-team table (Faust changelog, compacted).",
+    topics.CASE_KEYS: (
+        "Each case's data key wrapped by the key-encryption key (compacted; a tombstone erases the case). "
+        "Read by intake and the notifier only."
+    ),
+    topics.CASE_DIGEST_KEYS: "Each case's digest-key salt (compacted; a tombstone erases the case).",
+    topics.ERASURES: "Erasure commands by case id (router -> router, notifier): crypto-shredding at retention's end.",
 }
 
 

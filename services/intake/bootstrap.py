@@ -6,7 +6,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.policy.loading import DEFAULT_POLICY
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, kek_in_a_file
 
 
 class IntakeSettings(ServiceSettings):
@@ -24,6 +24,12 @@ class IntakeSettings(ServiceSettings):
     DRR_AUDIT_RECORD_SIGNERS)."""
     digest_key_path: Path = Path("var/keys/intake/field-digests.key")
     """The key of the field digests in audit records, shared by the producing services, never the audit service."""
+    kek_uri: str = "var/keys/intake/kek.json"
+    """The key-encryption key that wraps each case's data key: a Tink keyset file locally (made by the set-up,
+    mode 0600), a KMS key URI in production (`gcp-kms://…`, `aws-kms://…`; shared/case_crypto.py)."""
+    seal_fields: bool = True
+    """Seal risk, clinical and intelligence fields before publishing. Off only for a benchmark's A/B run;
+    DRR_ENV=production refuses it off."""
     db_path: Path = Path("var/intake.sqlite3")
     """API keys (hashed) and idempotency claims."""
     policy_path: Path = DEFAULT_POLICY
@@ -56,3 +62,10 @@ class IntakeSettings(ServiceSettings):
     def stale_claim_s(self) -> float:
         """A pending claim older than this was left by a request that died mid-publish: it may be taken over."""
         return self.publish_timeout_s + 30
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if not self.seal_fields:
+            problems.append(f"{self.env_name('seal_fields')}: sensitive fields would be published in clear")
+        problems += kek_in_a_file(self.env_name("kek_uri"), self.kek_uri)
+        return problems

@@ -23,6 +23,7 @@ from services.intake.asyncapi import asyncapi_document
 from services.intake.bootstrap import IntakeSettings
 from services.intake.messages import SERVICE
 from services.intake.store import SqliteStore
+from shared.case_crypto import write_kek_file
 from shared.digests import write_digest_key
 from shared.events import EVENT_MODELS
 from shared.examples import EXAMPLES
@@ -37,7 +38,8 @@ def openapi_document() -> dict[str, Any]:
     store = SqliteStore(":memory:")
     with tempfile.TemporaryDirectory() as keys:
         write_digest_key(Path(keys) / "digests.key")
-        settings = IntakeSettings(digest_key_path=Path(keys) / "digests.key")
+        write_kek_file(Path(keys) / "kek.json")
+        settings = IntakeSettings(digest_key_path=Path(keys) / "digests.key", kek_uri=str(Path(keys) / "kek.json"))
         signer = RecordSigner(SERVICE, Ed25519PrivateKey.generate())
         publisher = KafkaPublisher({"bootstrap_servers": "unused:9092"}, signer)
         try:

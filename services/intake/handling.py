@@ -25,11 +25,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from uuid import UUID
 
 from prometheus_client import Counter
 
 from services.intake.access import ApiKey, authorise
-from services.intake.adapters import Publisher
+from services.intake.adapters import Publisher, Sealer
 from services.intake.authority import SERIALISED, Accepted, CaseLocks, DataHolders, RequestAuthority, System
 from services.intake.bootstrap import IntakeSettings
 from services.intake.messages import (
@@ -44,7 +45,6 @@ from services.intake.messages import (
 )
 from services.intake.store import Claim, IntakeStore
 from shared.audit_records import AuditRecord, content_hash
-from shared.digests import DigestKey
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)
@@ -79,10 +79,10 @@ class Intake:
         clock: Callable[[], float] = time.time,
         *,
         data_holders: DataHolders,
+        sealer: Sealer,
     ) -> None:
         self._settings, self._publisher, self._store, self._clock = settings, publisher, store, clock
-        self._data_holders, self._locks = data_holders, CaseLocks()
-        self._digests = DigestKey.from_file(settings.digest_key_path)
+        self._data_holders, self._locks, self._sealer = data_holders, CaseLocks(), sealer
 
     async def submit(self, key: ApiKey, items: list[Envelope | Rejection], header: str | None) -> list[Outcome]:
         audit: list[AuditRecord] = []
@@ -140,7 +140,7 @@ class Intake:
         stale_before = now - self._settings.stale_claim_s
         won, stored = self._store.claim(claim=mine, stale_before=stale_before, agency=agency)
         if won:
-            return Publish(event.model_copy(update={"event_id": stored.event_id}), claim_key)
+            return Publish(event.model_copy(update={"event_id": UUID(str(stored.event_id))}), claim_key)
         if stored.state == "taken":  # another agency's event has this id (the module's docstring says why)
             message = "this event id is in use; send the event with a fresh event id"
             return _rejected(n, 409, "event_id_taken", [{"field": "event_id", "message": message}])
@@ -175,11 +175,25 @@ class Intake:
     async def _publish(self, publish: dict[int, Publish], audit: list[AuditRecord]) -> dict[int, Outcome]:
         if not publish:
             return {}
-        events = [p.event for p in publish.values()]
-        errors = await self._publisher.publish_events(events, timeout_s=self._settings.publish_timeout_s)
-        return {n: self._published(n, p, error, audit) for (n, p), error in zip(publish.items(), errors, strict=True)}
+        try:
+            async with asyncio.timeout(self._settings.publish_timeout_s):
+                sealed = [await self._sealer.sealed(p.event) for p in publish.values()]
+        except Exception as exc:  # the key topics unreachable: nothing was published
+            log.warning("case keys not ready", extra={"error": type(exc).__name__})
+            return {n: self._published(n, p, (p.event, {}), exc, audit) for n, p in publish.items()}
+        timeout_s = self._settings.publish_timeout_s
+        errors = await self._publisher.publish_events([e for e, _ in sealed], timeout_s=timeout_s)
+        done = zip(publish.items(), sealed, errors, strict=True)
+        return {n: self._published(n, p, wire, error, audit) for (n, p), wire, error in done}
 
-    def _published(self, n: int, p: Publish, error: BaseException | None, audit: list[AuditRecord]) -> Outcome:
+    def _published(
+        self,
+        n: int,
+        p: Publish,
+        wire: tuple[Envelope, dict[str, str]],
+        error: BaseException | None,
+        audit: list[AuditRecord],
+    ) -> Outcome:
         if error is not None:
             log.warning(
                 "broker did not acknowledge", extra={"event_id": str(p.event.event_id), "error": type(error).__name__}
@@ -193,7 +207,7 @@ class Intake:
         elif p.claim_key:
             self._store.confirm(idempotency_key=p.claim_key)
         ACCEPTED.labels(p.event.event_type).inc()
-        audit.append(received_record(p.event, self._digests))
+        audit.append(received_record(wire[0], wire[1]))
         return Outcome(202, ItemResult(index=n, status=ItemStatus.ACCEPTED, event_id=p.event.event_id))
 
     async def audit(self, records: list[AuditRecord]) -> None:

@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field, ValidationError
 
 from services.intake.access import ApiKey
 from shared.audit_records import AuditKind, AuditRecord, record_id_for
-from shared.digests import DigestKey
 from shared.events import Envelope, parse_event
 from shared.payloads import PAYLOADS
 
@@ -136,7 +135,8 @@ class Health(BaseModel):
 # The audit records
 
 
-def received_record(event: Envelope, digests: DigestKey) -> AuditRecord:
+def received_record(event: Envelope, field_digests: dict[str, str]) -> AuditRecord:
+    """`event` as published (sealed), `field_digests` under the case's digest key (sealing.py)."""
     return AuditRecord(
         record_id=record_id_for(AuditKind.EVENT_RECEIVED, event.event_id),
         kind=AuditKind.EVENT_RECEIVED,
@@ -146,7 +146,7 @@ def received_record(event: Envelope, digests: DigestKey) -> AuditRecord:
         event_type=event.event_type,
         correlation_id=event.correlation_id,
         source_agency=event.source.agency,
-        field_digests=digests.digests(event.payload.model_dump(mode="json")),
+        field_digests=field_digests,
         outcome="accepted",
     )
 

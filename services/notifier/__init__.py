@@ -11,6 +11,7 @@ on are chased; reminders and pauses run on one scheduler.
     schedule/         the scheduler and its kinds: chases (escalation, ownership, panel actions), reminders, pauses
     acknowledging/    signed link tokens and the acknowledgement endpoint
     command_topics.py the Faust side of a command topic (the scheduler's, the held batches')
+    erasing.py        a case's erasure: every entry the notifier holds for it deleted (drr.erasures)
 
 One critical `trigger.reported`: app.py (wire_deliveries) -> sending/sender.py -> sending/ledger.py ->
 email/rendering.py -> email/smtp.py -> schedule/escalation.py (AlertWatch opens its chase).

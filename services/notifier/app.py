@@ -25,7 +25,8 @@ from services.notifier.case_events import wire_case_events
 from services.notifier.clock import Clock, SystemClock
 from services.notifier.command_topics import wire_commands
 from services.notifier.compliance import PatternWatcher
-from services.notifier.email import Mailer, Renderer, load_guidance
+from services.notifier.email import Mailer, Opener, Renderer, load_guidance
+from services.notifier.erasing import wire_erasures
 from services.notifier.holding import Holds
 from services.notifier.policy import Policy, load_policy
 from services.notifier.priorities import original_of
@@ -34,9 +35,11 @@ from services.notifier.sending import SERVICE, EmailLedger, InOrder, RetryPolicy
 from services.notifier.states import DeliveryState
 from services.notifier.tables import Tables
 from shared import topics
+from shared.case_crypto import CaseKeys, case_keys
 from shared.dead_letters import DATA_ERRORS, parse_or_dead_letter
 from shared.deliveries import Delivery
-from shared.faust_app import make_app, raw_topic
+from shared.digests import DigestKey
+from shared.faust_app import follow_case_keys, make_app, raw_topic
 from shared.record_signing import RecordSigner, SigningAuditTopic
 
 
@@ -45,23 +48,30 @@ def build(
     mailer: Mailer | None = None,
     clock: Clock | None = None,
     ledger: EmailLedger | None = None,
+    keys: CaseKeys | None = None,
 ) -> faust.App:
-    """The app, its parts made in the order they depend on each other; `mailer`, `clock` and `ledger` replace
-    the SMTP adapter, the system clock and the Kafka-backed ledger (broker-free tests pass fakes)."""
+    """The app, its parts made in the order they depend on each other; `mailer`, `clock`, `ledger` and `keys`
+    replace the SMTP adapter, the system clock, the Kafka-backed ledger and the key topics (broker-free
+    tests pass fakes)."""
     app = make_app(topics.NOTIFIER_APP_ID, settings)
     metrics.zero_series()
+    keys = keys or case_keys(
+        settings.kafka_access().client_options(), DigestKey.from_file(settings.digest_key_path), settings.kek_uri,
+        writes=False,
+    )  # fmt: skip
+    follow_case_keys(app, keys)
     time, policy, tables = clock or SystemClock(), load_policy(settings.policy_path), Tables.of(app)
     audit = SigningAuditTopic(raw_topic(app, topics.AUDIT), RecordSigner.from_file(SERVICE, settings.record_key_path))
     dead_letters = raw_topic(app, topics.DEAD_LETTERS)
 
-    ack_url = wire_acks(app, settings, time, audit, tables.acks)
+    ack_url = wire_acks(app, settings, time, audit, tables.acks, keys)
     guidance = load_guidance(settings.templates_dir / "guidance.yaml")
     renderer = Renderer(settings.templates_dir, guidance, action_link(settings, time))
     ledger = ledger or EmailLedger(tables.emails, time)
     alerts = AlertWatch(tables.chases, policy.escalation, time, settings.escalation_unit_s)
     sender = Sender(
         ledger, renderer, mailer or mailer_for(settings), _retry(settings), time, _delivered(settings), ack_url,
-        alerts.watch, audit, dead_letters,
+        alerts.watch, audit, dead_letters, Opener(keys).opened,
     )  # fmt: skip
 
     teams = CaseTeams(tables.teams)
@@ -83,6 +93,7 @@ def build(
                   sweep_s=settings.escalation_sweep_s)  # fmt: skip
 
     wire_deliveries(app, settings, policy, ledger, holds, sender, dead_letters)
+    wire_erasures(app, tables)
     return app
 
 

@@ -9,7 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from services.notifier.email import Mailer, SmtpMailer, TestModeMailer
 from shared.faust_app import FaustSettings
-from shared.settings import weak_secret
+from shared.settings import kek_in_a_file, weak_secret
 
 HERE = Path(__file__).resolve().parent
 PUBLISHED_ACK_SECRETS = ("change-me-local-only",)
@@ -24,6 +24,10 @@ class NotifierSettings(FaustSettings):
     DRR_AUDIT_RECORD_SIGNERS)."""
     digest_key_path: Path = Path("var/keys/notifier/field-digests.key")
     """The key of the field digests in audit records, shared by the producing services, never the audit service."""
+    kek_uri: str = "var/keys/notifier/kek.json"
+    """The key-encryption key that unwraps each case's data key, to open sealed fields just before an email
+    is rendered and to seal acknowledgement comments: a Tink keyset file locally (mode 0600), a KMS key URI
+    in production (shared/case_crypto.py)."""
     port: int = 8003
     public_url: str = "http://127.0.0.1:8003"
     """Where acknowledgement links point (the notifier's own web server, as people reach it)."""
@@ -86,6 +90,7 @@ class NotifierSettings(FaustSettings):
         name = self.env_name
         problems = super().production_problems()
         problems += weak_secret(name("ack_secret"), self.ack_secret, PUBLISHED_ACK_SECRETS)
+        problems += kek_in_a_file(name("kek_uri"), self.kek_uri)
         if self.delivery_mode == "smtp" and not (self.smtp_starttls or self.smtp_implicit_tls):
             problems.append(f"{name('smtp_starttls')} or {name('smtp_implicit_tls')}: SMTP is not TLS")
         if self.delivery_mode == "smtp" and not self.smtp_validate_certs:

@@ -10,7 +10,7 @@ from services.notifier.compliance import PatternWatcher
 from services.notifier.schedule import CaseTeams, Chasing, Pausing, Reminding
 from shared import topics
 from shared.dead_letters import handle_or_dead_letter
-from shared.events import parse_event_json
+from shared.events import parse_sealed_event_json
 from shared.faust_app import raw_topic
 
 
@@ -21,7 +21,7 @@ def wire_case_events(
 
     async def take(raw: bytes) -> None:
         try:
-            event = parse_event_json(raw)
+            event = parse_sealed_event_json(raw)  # its sealed fields stay sealed: none is read here
         except ValueError:
             return  # the router dead-letters what it cannot parse
         teams.fold(event)

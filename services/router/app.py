@@ -12,15 +12,17 @@ import faust
 from prometheus_client import Counter
 
 from services.router.bootstrap import RouterSettings
+from services.router.erasing import wire_erasures
 from services.router.handling import Outcome, handle
 from services.router.publishing import Producer, publish
 from services.router.routing import SERVICE
 from services.router.tables import CaseTables
 from shared import topics
+from shared.case_crypto import CaseKeys, case_keys
 from shared.dead_letters import handle_or_dead_letter
 from shared.digests import DigestKey
-from shared.events import parse_event_json
-from shared.faust_app import make_app, raw_topic
+from shared.events import parse_sealed_event_json
+from shared.faust_app import follow_case_keys, make_app, raw_topic
 from shared.policy import Policy, load_policy
 from shared.record_signing import RecordSigner, SignedRecord
 
@@ -32,19 +34,38 @@ waited for a broker round trip (acks=all), and with no linger each event went ou
 own (on loopback the socket writes alone cost more than deciding)."""
 
 
-def build(settings: RouterSettings, policy: Policy | None = None, producer: Producer | None = None) -> faust.App:
+class CaseKeyMissing(LookupError):
+    """An event of a case with no digest key: erased (or never published through intake)."""
+
+
+def build(
+    settings: RouterSettings,
+    policy: Policy | None = None,
+    producer: Producer | None = None,
+    keys: CaseKeys | None = None,
+) -> faust.App:
     """Loads (and so validates) the policy first: a bad policy file stops the router before it starts.
-    `producer`: the app's own unless given (tests pass a fake)."""
+    `producer`: the app's own unless given (tests pass a fake); `keys`: the case keys on the broker unless
+    given. The router holds no data key: it copies sealed fields into deliveries unopened, and reads only
+    the digest keys (for the audit digests of the fields it shares in clear)."""
     policy = policy or load_policy(settings.policy_path)
     app = make_app(topics.ROUTER_APP_ID, settings, **PRODUCER)
     events = raw_topic(app, topics.EVENTS)
     dead_letters = raw_topic(app, topics.DEAD_LETTERS)
     tables = CaseTables(app)
-    digest_key = DigestKey.from_file(settings.digest_key_path)
+    options = settings.kafka_access().client_options()
+    keys = keys or case_keys(options, DigestKey.from_file(settings.digest_key_path), None, writes=True)
     signer = RecordSigner.from_file(SERVICE, settings.record_key_path)
 
+    follow_case_keys(app, keys)
+    wire_erasures(app, tables, keys, signer, settings.erasure_sweep_s)
+
     async def route_one(raw: bytes) -> None:
-        event = parse_event_json(raw)
+        event = parse_sealed_event_json(raw)
+        await keys.started()
+        digest_key = await keys.digests.key(event.case_id)
+        if digest_key is None:
+            raise CaseKeyMissing(f"no digest key for the case of event {event.event_id}")
         outcome = handle(event, tables.state(event), policy, digest_key)
         tables.store(event, outcome)
         await publish(producer or app.producer, event, *_serialised(outcome, signer), app.output_failed)

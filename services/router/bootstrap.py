@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.faust_app import FaustSettings
@@ -19,3 +20,5 @@ class RouterSettings(FaustSettings):
     """The key of the field digests in audit records, shared by the producing services, never the audit service."""
     policy_path: Path = DEFAULT_POLICY
     """The sharing policy (YAML); validated at start-up, the router refuses to start if it is wrong."""
+    erasure_sweep_s: float = Field(60.0, gt=0)
+    """How often closed cases are checked for the end of their retention (the policy's `retention`)."""

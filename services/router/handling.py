@@ -13,6 +13,7 @@ from services.router.routing import (
 from shared.audit_records import AuditRecord
 from shared.deliveries import Delivery, Recipient
 from shared.digests import DigestKey
+from shared.erasures import Erasure, due
 from shared.events import Envelope
 from shared.payloads import CASE_STATE_EVENTS, FOLLOW_UP_EVENTS, TEAM_EVENTS
 from shared.policy import CaseState, Policy, apply_access, decide
@@ -31,6 +32,8 @@ class Outcome:
     audit: list[AuditRecord] = field(default_factory=list)
     closes_case: bool = False
     """`case.closed`: forget who received the case's events (nothing is followed up after closure)."""
+    erasure: Erasure | None = None
+    """`case.closed` under a retention rule: when the case's data is to be erased."""
 
 
 CASE_CLOSED = "case.closed"
@@ -50,9 +53,11 @@ def handle(event: Envelope, state: CaseState, policy: Policy, digest_key: Digest
         nobody = "no_original_recipients" if event.event_type in FOLLOW_UP_EVENTS else "no_team_members"
         audit = [no_recipient_record(event, policy.hash, nobody)]
     closes_case = event.event_type == CASE_CLOSED
+    retention = policy.spec.retention
     return Outcome(
         recipients=[] if closes_case else [d.recipient for d in shared],
         closes_case=closes_case,
+        erasure=due(retention[0], event.case_id, event.occurred_at) if closes_case and retention else None,
         deliveries=[delivery_for(facts, d) for d in shared],
         audit=audit,
     )

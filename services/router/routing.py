@@ -17,6 +17,7 @@ from shared.digests import DigestKey
 from shared.events import Envelope
 from shared.payloads import FOLLOW_UP_EVENTS
 from shared.policy import Decision
+from shared.sealing import is_sealed
 
 SERVICE = "router"
 
@@ -29,6 +30,7 @@ class EventFacts:
     person: dict[str, Any]
     follow_up_of: UUID | None
     digest_key: DigestKey
+    """The case's own (shared/case_crypto.py CaseDigests)."""
     known_digests: dict[str, str] = field(default_factory=dict)
     """Field -> digest: a field's value is the same for every recipient it is shared with."""
 
@@ -39,8 +41,12 @@ class EventFacts:
         return cls(event, event.person.model_dump(mode="json"), follow_up_of, digest_key)
 
     def digests(self, payload: dict[str, Any]) -> dict[str, str]:
-        known, key = self.known_digests, self.digest_key
-        return {name: known.get(name) or known.setdefault(name, key.digest(value)) for name, value in payload.items()}
+        """A sealed field's digest is the one intake took of its clear value (the router cannot open it)."""
+        return {name: self.known_digests.get(name) or self._digest(name, value) for name, value in payload.items()}
+
+    def _digest(self, name: str, value: Any) -> str:
+        digest = value["digest"] if is_sealed(value) else self.digest_key.digest(value)
+        return self.known_digests.setdefault(name, digest)
 
 
 def delivery_for(facts: EventFacts, decision: Decision) -> Delivery:

@@ -1,9 +1,9 @@
-"""The router's three tables, and typed copies of what they hold so an event does not revalidate them.
+"""The router's tables, and typed copies of what they hold so an event does not revalidate them.
 
-All three are written while handling the case's own event, so each entry lands on the changelog
-partition of that case (co-partitioned with drr.events). A typed copy is used only while the table still
-holds the very object it was made from: after a rebalance or a recovery from the changelog, the table
-holds new objects and the copy is made again.
+Each is written while handling the case's own event or erasure command (drr.erasures, keyed and
+partitioned as drr.events), so each entry lands on the changelog partition of that case. A typed copy is
+used only while the table still holds the very object it was made from: after a rebalance or a recovery
+from the changelog, the table holds new objects and the copy is made again.
 
 Why the agent handles one message at a time (no `stream.take`): faust writes a table entry to the
 changelog partition of its *current event*; inside a `take` batch that is whichever message was consumed
@@ -37,6 +37,8 @@ class CaseTables:
         self.teams = table(topics.CASE_TEAMS_TABLE)
         self.access = table(topics.CASE_ACCESS_TABLE)
         self.recipients = table(topics.EVENT_RECIPIENTS_TABLE)
+        self.erasures = table(topics.ERASURES_TABLE)
+        """Closed cases -> their Erasure (shared/erasures.py), until it is carried out."""
         self._typed: dict[tuple[str, str], tuple[object, BaseModel]] = {}
 
     def state(self, event: Envelope) -> CaseState:
@@ -62,6 +64,16 @@ class CaseTables:
             self.recipients[f"{event.case_id}/{event.event_id}"] = {"recipients": _dump(outcome.recipients)}
         if outcome.closes_case:
             self.forget_recipients(event.case_id)
+        if outcome.erasure is not None:
+            self.erasures[event.case_id] = outcome.erasure.model_dump(mode="json")
+
+    def erase(self, case_id: str) -> list[str]:
+        """Delete everything the router holds about the case; the tables' names."""
+        for table in (self.teams, self.access, self.erasures):
+            table.pop(case_id, None)
+            self._typed.pop((table.name, case_id), None)
+        self.forget_recipients(case_id)
+        return [topics.CASE_TEAMS_TABLE, topics.CASE_ACCESS_TABLE, topics.EVENT_RECIPIENTS_TABLE, topics.ERASURES_TABLE]
 
     def forget_recipients(self, case_id: str) -> None:
         """Delete the case's entries: each becomes a tombstone on the changelog, which compaction drops.

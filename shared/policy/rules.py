@@ -77,6 +77,20 @@ class Default(BaseModel):
     legal_basis: str = Field(min_length=1)
 
 
+class RetentionRule(BaseModel):
+    """How long a case's data is kept after the event that ends it; then the case is erased by
+    crypto-shredding (its keys destroyed: shared/case_crypto.py), which the audit ledger records."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)
+    after: Literal["case.closed"] = "case.closed"
+    keep_days: float = Field(gt=0)
+    """Days from the event's `occurred_at`; a fraction of a day in tests."""
+    legal_basis: str = Field(min_length=1)
+    description: str | None = None
+
+
 class PolicySpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -91,6 +105,8 @@ class PolicySpec(BaseModel):
     data_holders: dict[Sensitivity, Agency] = Field(default_factory=dict)
     """Per class: the agency that holds that data, the only one whose systems may record consent and
     agreements reaching it (intake enforces this; see services/intake/authority.py)."""
+    retention: list[RetentionRule] = Field(default_factory=list, max_length=1)
+    """When a closed case's data is erased; none: kept until a data protection officer erases it."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "PolicySpec":

@@ -13,6 +13,7 @@ import yaml
 
 from deploy.local.stack import Ports, Stack
 from services.notifier.bootstrap import NotifierSettings
+from shared.policy import DEFAULT_POLICY
 
 OFFSET = int(os.environ.get("DRR_E2E_PORT_OFFSET", "0"))
 """Shifts every port, so that two e2e runs on one machine (say, two worktrees) do not collide."""
@@ -29,10 +30,29 @@ def quick_policy(folder: Path) -> dict[str, str]:
     return {"DRR_NOTIFIER_POLICY_PATH": str(path), "DRR_NOTIFIER_ESCALATION_SWEEP_S": "1"}
 
 
+RETENTION_S = 20
+"""A closed case's data kept this long in the e2e stack (seven years in the shipped policy)."""
+
+
+def quick_retention(folder: Path) -> dict[str, str]:
+    """The shipped sharing policy, except that a closed case is erased RETENTION_S after its closure, and
+    the router looks for due erasures every second."""
+    policy = yaml.safe_load(DEFAULT_POLICY.read_text())
+    policy["retention"][0]["keep_days"] = RETENTION_S / 86400
+    path = folder / "sharing-policy.yaml"
+    path.write_text(yaml.safe_dump(policy))
+    return {"DRR_ROUTER_POLICY_PATH": str(path), "DRR_ROUTER_ERASURE_SWEEP_S": "1"}
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("stack")
-    env = {"DRR_LOG_LEVEL": "INFO", "DRR_NOTIFIER_RETRY_MAX_DELAY_S": "1", **quick_policy(folder)}
+    env = {
+        "DRR_LOG_LEVEL": "INFO",
+        "DRR_NOTIFIER_RETRY_MAX_DELAY_S": "1",
+        **quick_policy(folder),
+        **quick_retention(folder),
+    }
     stack = Stack(folder, TEST_PORTS, env)
     stack.start()
     try:

@@ -14,6 +14,7 @@ from services.router.bootstrap import RouterSettings
 from shared import topics
 from shared.dead_letters import handle_or_dead_letter
 from shared.policy import load_policy
+from tests.case_keys_kit import memory_keys, sealed
 from tests.faust_agents import fed
 from tests.unit.test_router_agent import FakeProducer, deliveries
 
@@ -80,12 +81,12 @@ def topic_sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, An
 async def test_the_router_dead_letters_a_bad_event_and_routes_the_next(
     bad: bytes, topic_sends: list[tuple[str, dict[str, Any]]]
 ) -> None:
-    producer, history = FakeProducer(), case_history("C-NEXT")
-    app = build(RouterSettings(), load_policy(), producer)
+    producer, history, keys = FakeProducer(), case_history("C-NEXT"), memory_keys()
+    app = build(RouterSettings(), load_policy(), producer, keys)
     async with fed(app, "services.router.app.route") as put:
         await put(bad, key=b"C-BAD")
-        for event in history:
-            await put(json.dumps(event).encode(), key=b"C-NEXT")
+        for raw in await sealed(history, keys):
+            await put(raw, key=b"C-NEXT")
     [(topic, letter)] = topic_sends
     assert topic == topics.DEAD_LETTERS and letter["value"] == bad
     assert dict(letter["headers"])["source"] == topics.EVENTS.encode()
@@ -107,12 +108,31 @@ async def test_the_router_dead_letters_an_event_its_handler_cannot_use(
 
     real = router_app.handle
     monkeypatch.setattr(router_app, "handle", trips)
-    app = build(RouterSettings(), load_policy(), producer)
+    keys = memory_keys()
+    app = build(RouterSettings(), load_policy(), producer, keys)
     async with fed(app, "services.router.app.route") as put:
-        for event in history:
-            await put(json.dumps(event).encode(), key=b"C-DEEP")
+        for raw in await sealed(history, keys):
+            await put(raw, key=b"C-DEEP")
     [(topic, letter)] = topic_sends
     assert topic == topics.DEAD_LETTERS and json.loads(letter["value"])["event_type"] == history[0]["event_type"]
     assert dict(letter["headers"])["error"].startswith(b"KeyError at ")
     assert len(calls) == len(history)
     assert deliveries(producer)  # the events after it were routed
+
+
+async def test_the_router_dead_letters_an_event_of_an_erased_case_and_routes_the_others(
+    topic_sends: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """Its digest key is gone with the case (crypto-shredding): nothing about it can be shared or digested."""
+    producer, keys = FakeProducer(), memory_keys()
+    erased, other = case_history("C-ERASED"), case_history("C-KEPT")
+    late = await sealed(erased, keys)
+    await keys.erase("C-ERASED")
+    app = build(RouterSettings(), load_policy(), producer, keys)
+    async with fed(app, "services.router.app.route") as put:
+        await put(late[0], key=b"C-ERASED")
+        for raw in await sealed(other, keys):
+            await put(raw, key=b"C-KEPT")
+    [(topic, letter)] = topic_sends
+    assert topic == topics.DEAD_LETTERS and dict(letter["headers"])["error"].startswith(b"CaseKeyMissing")
+    assert {d.case_id for d in deliveries(producer)} == {"C-KEPT"}

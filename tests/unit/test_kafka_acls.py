@@ -44,7 +44,7 @@ def test_a_faust_app_reads_exactly_its_agents_sources_its_changelogs_and_its_lea
 ) -> None:
     app, _ = built(principal, monkeypatch)
     expected = agent_sources(app) | changelogs(app) | {topics.faust_leader_topic(app.conf.id)}
-    assert READS[principal] == expected
+    assert READS[principal] == expected | kafka_acls.KEY_READS[principal]
 
 
 @pytest.mark.parametrize("principal", [ROUTER, NOTIFIER])
@@ -71,8 +71,18 @@ WRITERS = {
     topics.AUDIT: {INTAKE, ROUTER, NOTIFIER, AUDIT},
     topics.DEAD_LETTERS: {ROUTER, NOTIFIER, AUDIT},
     topics.ACKS: {NOTIFIER},
+    topics.CASE_KEYS: {INTAKE, ROUTER},
+    topics.CASE_DIGEST_KEYS: {INTAKE, ROUTER},
+    topics.ERASURES: {ROUTER},
 }
-READERS = {topics.EVENTS: {ROUTER, NOTIFIER}, topics.DELIVERIES: {NOTIFIER}, topics.AUDIT: {AUDIT}}
+READERS = {
+    topics.EVENTS: {ROUTER, NOTIFIER},
+    topics.DELIVERIES: {NOTIFIER},
+    topics.AUDIT: {AUDIT},
+    topics.CASE_KEYS: {INTAKE, NOTIFIER},  # the data keys: never the router, which copies ciphertext
+    topics.CASE_DIGEST_KEYS: {INTAKE, ROUTER, NOTIFIER},
+    topics.ERASURES: {ROUTER, NOTIFIER},
+}
 
 
 @pytest.mark.parametrize("topic", sorted(WRITERS))

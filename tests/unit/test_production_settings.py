@@ -15,6 +15,7 @@ from services.router.bootstrap import RouterSettings
 from shared.settings import AdminSettings, ServiceSettings, read_settings
 
 GOOD_PASSWORD = "p" * 64
+KMS_KEY = "gcp-kms://projects/drr/locations/europe-west2/keyRings/drr/cryptoKeys/kek"
 SERVICES: dict[str, type[ServiceSettings]] = {
     "intake": IntakeSettings, "router": RouterSettings, "notifier": NotifierSettings, "audit": AuditSettings,
 }  # fmt: skip
@@ -31,7 +32,8 @@ def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, st
     key.chmod(0o600)
     ca = LocalTls(tmp_path / "tls").ensure().ca_file
     env = {"DRR_ENV": "production", "DRR_KAFKA_CA_FILE": str(ca), "DRR_AUDIT_SIGNING_KEY_PATH": str(key),
-           "DRR_NOTIFIER_ACK_SECRET": "a" * 48, "DRR_NOTIFIER_SMTP_STARTTLS": "true"}  # fmt: skip
+           "DRR_NOTIFIER_ACK_SECRET": "a" * 48, "DRR_NOTIFIER_SMTP_STARTTLS": "true",
+           "DRR_INTAKE_KEK_URI": KMS_KEY, "DRR_NOTIFIER_KEK_URI": KMS_KEY}  # fmt: skip
     for service in SERVICES:
         prefix = f"DRR_{service.upper()}_KAFKA"
         env |= {f"{prefix}_USERNAME": service, f"{prefix}_PASSWORD": GOOD_PASSWORD}
@@ -57,6 +59,9 @@ SPOILED: list[tuple[str, str, str | None, str]] = [
     ("notifier", "DRR_NOTIFIER_SMTP_VALIDATE_CERTS", "false", "DRR_NOTIFIER_SMTP_VALIDATE_CERTS"),
     ("notifier", "DRR_NOTIFIER_CLOCK_OFFSET_S", "3600", "DRR_NOTIFIER_CLOCK_OFFSET_S"),
     ("audit", "DRR_AUDIT_SIGNING_KEY_PATH", "/nonexistent/key.pem", "DRR_AUDIT_SIGNING_KEY_PATH"),
+    ("intake", "DRR_INTAKE_SEAL_FIELDS", "false", "sensitive fields would be published in clear"),
+    ("intake", "DRR_INTAKE_KEK_URI", "var/keys/intake/kek.json", "DRR_INTAKE_KEK_URI: a key-encryption key in a file"),
+    ("notifier", "DRR_NOTIFIER_KEK_URI", "kek.json", "DRR_NOTIFIER_KEK_URI: a key-encryption key in a file"),
 ]
 
 

@@ -11,7 +11,7 @@ def test_every_topic_has_its_own_configuration() -> None:
 
 def test_changelogs_are_compacted_and_streams_expire_except_the_audit_topic() -> None:
     for name, config in topics.CONFIGS.items():
-        if name in topics.COMPACTED:
+        if name in topics.COMPACTED | topics.KEY_TOPICS:
             assert config["cleanup.policy"] == "compact", name
             assert int(config["delete.retention.ms"]) > 0, "tombstones must reach restoring workers"
         elif name == topics.AUDIT:
@@ -24,3 +24,9 @@ def test_changelogs_are_compacted_and_streams_expire_except_the_audit_topic() ->
 def test_deliveries_live_no_longer_than_the_events_they_come_from() -> None:
     retention = {name: int(topics.CONFIGS[name]["retention.ms"]) for name in (topics.EVENTS, topics.DELIVERIES)}
     assert retention[topics.DELIVERIES] <= retention[topics.EVENTS]
+
+
+def test_a_key_record_outlives_the_repair_of_a_race_between_intake_instances() -> None:
+    """Compaction may drop all but a case's last key record; a week is long enough for a repair."""
+    for name in topics.KEY_TOPICS:
+        assert int(topics.CONFIGS[name]["min.compaction.lag.ms"]) >= 7 * topics.DAY_MS

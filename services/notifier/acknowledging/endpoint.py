@@ -1,9 +1,11 @@
 """The acknowledgement endpoint and the agent that records acknowledgements durably.
 
 `GET /v1/ack/{token}` shows a one-field form; `POST` takes an optional `comment` and answers 202 once
-the acknowledgement is on Kafka (drr.notifier-acks). The agent folds it into the `acks` table (the
-first one counts; repeats change nothing) and publishes an audit record holding the comment's digest
-only. Refusals are 4xx with a machine-readable reason, never a 500.
+the acknowledgement is on Kafka (drr.notifier-acks). The comment travels and rests sealed under the case's
+data key (bound to the case, the acknowledged id and the field: shared/sealing.py), with its digest under
+the case's digest key. The agent folds it into the `acks` table (the first one counts; repeats change
+nothing) and publishes an audit record holding the comment's digest only. Refusals are 4xx with a
+machine-readable reason, never a 500: 410 `case_erased` once the case's keys are destroyed.
 """
 
 import json
@@ -24,10 +26,11 @@ from services.notifier.ports import Topic
 from services.notifier.priorities import IMMEDIATE, Priority
 from shared import topics
 from shared.audit_records import AuditKind, AuditRecord, record_id_for
+from shared.case_crypto import CaseKeys
 from shared.dead_letters import handle_or_dead_letter
 from shared.deliveries import Delivery
-from shared.digests import DigestKey
 from shared.faust_app import raw_topic
+from shared.sealing import is_sealed
 
 STATUS = {"malformed": 400, "wrong_purpose": 400, "bad_signature": 403, "expired": 410}
 MAX_COMMENT = 2000
@@ -38,24 +41,43 @@ FORM = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Ackn
 log = logging.getLogger(__name__)
 
 
+class CaseErased(LookupError):
+    """The case's keys are destroyed: nothing more is recorded about it."""
+
+
+Sealing = Callable[[str, str, str], Awaitable[dict[str, str]]]
+"""(case id, acknowledged id, comment) -> the comment sealed, with its digest."""
+
+
+def comment_sealer(keys: CaseKeys) -> Sealing:
+    async def sealed(case_id: str, ack_id: str, comment: str) -> dict[str, str]:
+        assert keys.data is not None
+        await keys.started()
+        cipher, digests = await keys.data.cipher(case_id), await keys.digests.key(case_id)
+        if cipher is None or digests is None:
+            raise CaseErased(case_id)
+        return cipher.seal(ack_id, "comment", comment, digests.digest(comment))
+
+    return sealed
+
+
 def wire_acks(
-    app: faust.App, settings: NotifierSettings, clock: Clock, audit: Topic, acks: Any
+    app: faust.App, settings: NotifierSettings, clock: Clock, audit: Topic, acks: Any, keys: CaseKeys
 ) -> Callable[[Delivery, Priority], str | None]:
     """The endpoint and the agent that folds into `acks` (the table, tables.py); returns what puts a link into
     critical and high alerts."""
     secret, ttl = settings.ack_key(), timedelta(seconds=settings.ack_ttl_s)
     acks_topic = raw_topic(app, topics.ACKS)
-    digest_key = DigestKey.from_file(settings.digest_key_path)
 
     async def publish_ack(key: bytes, value: bytes) -> None:
         await (await acks_topic.send(key=key, value=value))  # 202 only once the broker has it
 
-    add_ack_routes(app, secret, clock, publish_ack)
+    add_ack_routes(app, secret, clock, publish_ack, comment_sealer(keys))
 
     dead_letters = raw_topic(app, topics.DEAD_LETTERS)
 
     async def take(key: bytes, raw: bytes) -> None:
-        record = record_ack(acks, json.loads(raw), digest_key)
+        record = record_ack(acks, json.loads(raw))
         if record is not None:
             await audit.send(key=key, value=record.model_dump_json().encode())
             metrics.ACKS.inc()
@@ -76,7 +98,7 @@ def wire_acks(
 
 
 def add_ack_routes(
-    app: faust.App, secret: bytes, clock: Clock, publish: Callable[[bytes, bytes], Awaitable[None]]
+    app: faust.App, secret: bytes, clock: Clock, publish: Callable[[bytes, bytes], Awaitable[None]], seal: Sealing
 ) -> None:
     @app.page("/v1/ack/{token}")
     class Acknowledge(View):
@@ -95,23 +117,30 @@ def add_ack_routes(
             comment = str((await request.post()).get("comment") or "").strip()
             if len(comment) > MAX_COMMENT:
                 return self.json({"reason": "comment_too_long", "max": MAX_COMMENT}, status=422)
-            ack = {**claim.__dict__, "comment": comment or None, "acknowledged_at": clock.now().isoformat()}
+            try:
+                sealed = await seal(claim.case_id, claim.delivery_id, comment) if comment else None
+            except CaseErased:
+                return self.json({"reason": "case_erased"}, status=410)
+            ack = {**claim.__dict__, "comment": sealed, "acknowledged_at": clock.now().isoformat()}
             await publish(claim.case_id.encode(), json.dumps(ack).encode())
             return self.json({"status": "acknowledged", "delivery_id": claim.delivery_id}, status=202)
 
 
-def record_ack(acks: Any, ack: dict[str, Any], digest_key: DigestKey) -> AuditRecord | None:
-    """The audit record of a first acknowledgement; None for a repeat (the first one stands)."""
+def record_ack(acks: Any, ack: dict[str, Any]) -> AuditRecord | None:
+    """The audit record of a first acknowledgement; None for a repeat (the first one stands). The comment's
+    digest is the one sealed with it."""
     if ack["delivery_id"] in acks:
         return None
     comment = ack.get("comment")
+    if comment is not None and not is_sealed(comment):
+        raise ValueError("an acknowledgement comment arrives sealed")
     record = AuditRecord(  # first: an acknowledgement that cannot be audited is not recorded either
         record_id=record_id_for(AuditKind.ALERT_ACKNOWLEDGED, ack["delivery_id"]),
         kind=AuditKind.ALERT_ACKNOWLEDGED,
         service="notifier",
         case_id=ack["case_id"],
         recipient_id=ack["recipient_id"],
-        field_digests={"comment": digest_key.digest(comment)} if comment else {},
+        field_digests={"comment": comment["digest"]} if comment else {},
         outcome="acknowledged",
     )
     acks[ack["delivery_id"]] = ack

@@ -14,7 +14,7 @@ import logging
 import random
 import sys
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.notifier import metrics
@@ -36,6 +36,7 @@ from shared import topics
 from shared.audit_records import AuditKind, AuditRecord, delivery_record, record_id_for
 from shared.deliveries import Delivery
 from shared.failures import where
+from shared.sealing import CannotOpen
 
 POSSIBLE_DUPLICATE = {"X-DRR-Possible-Duplicate": "yes"}
 SERVICE = "notifier"
@@ -160,6 +161,10 @@ def gave_up(records: list[AuditRecord]) -> AuditRecord | None:
     return next((r for r in records if r.kind == AuditKind.EMAIL_DEAD_LETTERED), None)
 
 
+async def _as_it_is(delivery: Delivery) -> Delivery:
+    return delivery
+
+
 def message_id(delivery: Delivery) -> str:
     """Derived from the delivery id, so a duplicate email is recognisable as one."""
     return f"<{delivery.delivery_id}@drr-notify>"
@@ -211,6 +216,8 @@ class Sender:
     """AlertWatch.watch: called once an alert was handled; its write is awaited before the final ledger mark."""
     audit: Topic
     dead_letters: Topic
+    opened: Callable[[Delivery], Awaitable[Delivery]] = field(default=lambda delivery: _as_it_is(delivery))
+    """Opener.opened (email/opening.py): the delivery's sealed fields in clear, for this one email only."""
 
     async def send(self, delivery: Delivery, priority: Priority) -> DeliveryState:
         """The email's final state (the recorded one if it was handled before: nothing is sent twice)."""
@@ -218,12 +225,17 @@ class Sender:
         if seen is Seen.DONE:
             metrics.DUPLICATES.inc()
             return self.ledger.state(delivery) or self.delivered
+        try:
+            clear = await self.opened(delivery)
+        except CannotOpen:  # the case was erased while this waited: nothing of it may go out
+            await self.give_up(delivery)
+            return DeliveryState.DEAD_LETTERED
         await self.ledger.mark(delivery, DeliveryState.SENDING, priority)  # durable before the email leaves
         if seen is Seen.INTERRUPTED:
             metrics.RESENT_UNCERTAIN.inc()
         records = await deliver(
             delivery,
-            lambda: self.renderer.render(delivery, priority, self.ack_url(delivery, priority)),
+            lambda: self.renderer.render(clear, priority, self.ack_url(delivery, priority)),
             self.mailer,
             retry=self.retry,
             clock=self.clock,
