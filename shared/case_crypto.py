@@ -227,3 +227,15 @@ def case_keys(
     data_topic = topic(topics.CASE_KEYS, reads=kek_uri is not None)
     data = DataKeys(data_topic, load_kek(kek_uri)) if kek_uri is not None else None
     return CaseKeys(CaseDigests(topic(topics.CASE_DIGEST_KEYS, reads=True), producers_key), data, data_topic)
+
+
+async def rewrap_all(options: dict[str, object], producers_key: DigestKey, kek_uri: str, new_kek_uri: str) -> int:
+    """Every case's data key on the broker, unwrapped with `kek_uri` and published wrapped under
+    `new_kek_uri` (`intake kek rewrap`); how many. The sealed data on every other topic is untouched."""
+    keys = case_keys(options, producers_key, kek_uri, writes=True)
+    assert keys.data is not None
+    await keys.start()
+    try:
+        return await keys.data.rewrap(load_kek(new_kek_uri))
+    finally:
+        await keys.stop()

@@ -4,13 +4,22 @@
     intake keys revoke KEY_ID
     intake keys list
     intake receipts prune
+    intake kek rotate [--file PATH] | rewrap [--to URI] | retire [--file PATH]
 
 The key is printed once, at issue; only its SHA-256 is stored (DRR_INTAKE_DB_PATH, or --db).
 `receipts prune` deletes idempotency receipts older than DRR_INTAKE_IDEMPOTENCY_RETENTION_S once (intake
 itself does so every DRR_INTAKE_PRUNE_INTERVAL_S) and prints how many.
+
+Rotating the key-encryption key (DRR_INTAKE_KEK_URI, the same key as DRR_NOTIFIER_KEK_URI) without
+touching any sealed data: `kek rotate` adds a new primary key to the keyset file (the old one still
+unwraps); copy the file to every intake and notifier instance and restart them; `kek rewrap` publishes
+every case's data key wrapped under the new primary; `kek retire` then removes the old key from the file
+(copy it again). With a KMS, create the new key there and run `kek rewrap --to NEW_URI`, then point
+both services at NEW_URI.
 """
 
 import argparse
+import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +28,8 @@ from services.intake.access import DEFAULT_PERMISSIONS, ApiKey, KeyRepository, c
 from services.intake.bootstrap import IntakeSettings
 from services.intake.pruning import ClaimPruner
 from services.intake.store import SqliteStore
+from shared.case_crypto import retire_old_keys, rewrap_all, rotate_kek_file
+from shared.digests import DigestKey
 from shared.roles import Agency
 
 
@@ -59,12 +70,36 @@ def parser() -> argparse.ArgumentParser:
     keys.add_parser("list", help="every key, without secrets")
     receipts = groups.add_parser("receipts").add_subparsers(dest="command", required=True)
     receipts.add_parser("prune", help="delete idempotency receipts older than the retention, once")
+    kek = groups.add_parser("kek").add_subparsers(dest="command", required=True)
+    kek.add_parser("rotate", help="add a new primary key to the KEK file").add_argument("--file", type=Path)
+    kek.add_parser("rewrap", help="wrap every data key anew (under --to, default the configured KEK)").add_argument(
+        "--to"
+    )
+    kek.add_parser("retire", help="remove every KEK key but the primary from the file").add_argument(
+        "--file", type=Path
+    )
     return root
+
+
+def run_kek(command: str, args: argparse.Namespace, settings: IntakeSettings) -> int:
+    if command == "rewrap":
+        options, digests = settings.kafka_access().client_options(), DigestKey.from_file(settings.digest_key_path)
+        count = asyncio.run(rewrap_all(options, digests, settings.kek_uri, args.to or settings.kek_uri))
+        sys.stdout.write(f"rewrapped {count} data keys\n")
+        return 0
+    path = args.file or Path(settings.kek_uri.removeprefix("file:"))
+    if command == "rotate":
+        sys.stdout.write(f"new primary key {rotate_kek_file(path)} in {path}: copy it to every intake and notifier\n")
+    else:
+        sys.stdout.write(f"retired {retire_old_keys(path)} old keys from {path}\n")
+    return 0
 
 
 def run(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     settings = IntakeSettings()
+    if args.group == "kek":
+        return run_kek(args.command, args, settings)
     store = SqliteStore(args.db or settings.db_path)
     try:
         if args.group == "receipts":

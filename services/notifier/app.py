@@ -30,7 +30,7 @@ from services.notifier.erasing import wire_erasures
 from services.notifier.holding import Holds
 from services.notifier.policy import Policy, load_policy
 from services.notifier.priorities import original_of
-from services.notifier.schedule import AlertWatch, CaseTeams, Chasing, Pausing, Reminding, Scheduler, chases
+from services.notifier.schedule import AlertWatch, CaseTeams, Chasing, Forgetting, Pausing, Reminding, Scheduler, chases
 from services.notifier.sending import SERVICE, EmailLedger, InOrder, RetryPolicy, Seen, Sender
 from services.notifier.states import DeliveryState
 from services.notifier.tables import Tables
@@ -83,7 +83,8 @@ def build(
         at_hour_utc=policy.reminders.at_hour_utc,
     )  # fmt: skip
     schedule_commands, hold_commands = raw_topic(app, topics.ESCALATIONS), raw_topic(app, topics.HOLDS)
-    scheduler = Scheduler(schedule_commands, time, [pausing, reminding, chasing])
+    forgetting = Forgetting(tables.emails, tables.acks, tables.chases)
+    scheduler = Scheduler(schedule_commands, time, [pausing, reminding, chasing, forgetting])
     wire_commands(app, schedule_commands, scheduler.take, name="notifier.escalations", sweep=scheduler.sweep,
                   sweep_s=settings.escalation_sweep_s)  # fmt: skip
     watcher = PatternWatcher(policy.missed_appointments, time, tables.compliance, teams, sender.send)

@@ -1,9 +1,11 @@
 """Scheduled work on durable state: the one scheduler (scheduler.py) and its kinds: chases (chases.py, with
-the rules of each chase in escalation.py, ownership.py and panel_actions.py), reminders (reminders.py) and
-pauses (pauses.py); each case's team as the kinds read it (teams.py). Other folders import from here only."""
+the rules of each chase in escalation.py, ownership.py and panel_actions.py), reminders (reminders.py),
+pauses (pauses.py), and forgetting ledger entries and acknowledgements past the replay horizon
+(forgetting.py); each case's team as the kinds read it (teams.py). Other folders import from here only."""
 
 from services.notifier.schedule.chases import Chasing, chases
 from services.notifier.schedule.escalation import AlertWatch, Escalation
+from services.notifier.schedule.forgetting import Forgetting
 from services.notifier.schedule.ownership import Ownership
 from services.notifier.schedule.panel_actions import OVERDUE as ACTION_OVERDUE
 from services.notifier.schedule.panel_actions import PanelActions, own_actions
@@ -19,6 +21,7 @@ __all__ = [
     "CaseTeams",
     "Chasing",
     "Escalation",
+    "Forgetting",
     "Ownership",
     "PanelActions",
     "Pauses",

@@ -10,11 +10,11 @@ same Message-ID (and the same audit record ids, which the audit ledger dedupes).
 
 from collections.abc import MutableMapping
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from services.notifier.clock import Clock
-from services.notifier.durable import put
+from services.notifier.durable import ChangelogTable, put
 from services.notifier.priorities import Priority
 from services.notifier.states import FINAL, DeliveryState
 from shared.deliveries import Delivery
@@ -54,10 +54,13 @@ class EmailLedger:
     async def mark(self, delivery: Delivery, state: DeliveryState, priority: Priority | None) -> None:
         """Record the state and wait until the changelog write is acknowledged by the broker (`priority`
         None: none could be worked out, as for a delivery given up on before it had one)."""
-        entry = {"state": state.value, "at": self.clock.now().isoformat()}
+        key = self.key(delivery)
+        entry: dict[str, Any] = {"state": state.value, "at": self.clock.now().isoformat()}
         if priority is not None:
             entry["priority"] = priority.value
-        await put(self.table, self.key(delivery), entry)
+        if (partition := cast(ChangelogTable, self.table).partition_for_key(key)) is not None:
+            entry["p"] = partition  # where a sweep deletes it once past the replay horizon (schedule/forgetting.py)
+        await put(self.table, key, entry)
 
 
 def key_of(delivery_id: UUID) -> str:
