@@ -4,6 +4,12 @@ Reports accepted/s, emails written/s and p50/p95/p99 from the 202 to the email l
 and, on the same broker in the same run, raw aiokafka produce->consume throughput as the reference.
 
     .venv/bin/python bench/e2e.py [--events 10000] [--cases 200] [--concurrency 64] [--rate EVENTS_PER_S]
+    .venv/bin/python bench/e2e.py --ab-sealing [--events 2000] [--rate 20]
+
+`--ab-sealing` measures the cost of sealing in one run on one stack: with intake sealing the sensitive
+fields (as in production), a steady `--rate` (default 20 events/s) for 30 s and then `--events` unpaced;
+then the same with sealing off (DRR_INTAKE_SEAL_FIELDS=false, intake restarted). It prints the ratio of
+the steady p99 (sealed / clear; goal at most 1.5) and of the unpaced drain rate (goal at least 0.9).
 
 Unpaced, intake accepts faster than email can go out, so the latency figures measure the backlog;
 `--rate` offers a steady load instead, to see the latency of a system that keeps up.
@@ -136,8 +142,11 @@ async def raw_kafka(options: dict[str, object], count: int, size: int = 300) -> 
     return count / elapsed
 
 
-async def measure(stack: Stack, events: int, cases: int, concurrency: int, rate: float) -> None:
-    case_ids = [f"BENCH-{i:05d}" for i in range(cases)]
+async def measure(
+    stack: Stack, events: int, cases: int, concurrency: int, rate: float, prefix: str = "BENCH", raw: bool = True
+) -> dict[str, float]:
+    """Prints the figures; returns p99 (s) and events fully delivered per second."""
+    case_ids = [f"{prefix}-{i:05d}" for i in range(cases)]
     key = stack.api_keys["probation"]  # every bench event comes from probation
     await post_all(stack.url("intake"), [opening(c) for c in case_ids], 8, key=key)  # first: the key owns them
     await post_all(stack.url("intake"), [e for c in case_ids for e in team_events(c)], 8, key=key)
@@ -153,14 +162,39 @@ async def measure(stack: Stack, events: int, cases: int, concurrency: int, rate:
     for delivery, at in ours.items():
         eid = expected[delivery]
         per_event[eid] = max(per_event.get(eid, 0.0), at - accepted[eid])
-    raw = await raw_kafka(stack.kafka.client_options(), events)
     print(f"events posted:    {events}, accepted {len(accepted)} in {post_s:.1f}s: {len(accepted) / post_s:.0f}/s")
     span = max(last_email - started, 1e-9)
     print(f"emails written:   {len(ours)} of {len(expected)} in {span:.1f}s: {len(ours) / span:.0f}/s")
     print(f"202 -> last email of its event: {percentiles(list(per_event.values()))}")
     pipeline = len(per_event) / span
     print(f"events fully delivered/s: {pipeline:.0f}")
-    print(f"raw aiokafka produce->consume (acks=all, 300 B): {raw:.0f} msg/s; pipeline/raw ratio {pipeline / raw:.3f}")
+    if raw:
+        reference = await raw_kafka(stack.kafka.client_options(), events)
+        print(f"raw aiokafka produce->consume (acks=all, 300 B): {reference:.0f} msg/s; "
+              f"pipeline/raw ratio {pipeline / reference:.3f}")  # fmt: skip
+    latencies = sorted(per_event.values())
+    p99 = statistics.quantiles(latencies, n=100, method="inclusive")[98] if len(latencies) > 1 else float("nan")
+    return {"p99_s": p99, "delivered_per_s": pipeline}
+
+
+async def ab_sealing(stack: Stack, events: int, cases: int, concurrency: int, rate: float) -> None:
+    """Steady and unpaced, with sealing on, then off (intake restarted): the cost of the encryption, in one run."""
+    rate = rate or 20.0
+    figures: dict[str, dict[str, float]] = {}
+    for mode in ("sealed", "clear"):
+        if mode == "clear":
+            stack.extra_env["DRR_INTAKE_SEAL_FIELDS"] = "false"
+            await asyncio.to_thread(stack.stop_service, "intake")
+            await asyncio.to_thread(stack.start_service, "intake")
+        print(f"== {mode}, steady {rate:.0f} events/s")
+        steady = await measure(stack, int(rate * 30), cases, concurrency, rate, prefix=f"{mode}-S", raw=False)
+        print(f"== {mode}, unpaced")
+        drain = await measure(stack, events, cases, concurrency, 0, prefix=f"{mode}-U", raw=False)
+        figures[mode] = {"p99_s": steady["p99_s"], "drain": drain["delivered_per_s"]}
+    sealed, clear = figures["sealed"], figures["clear"]
+    print(f"sealed / clear: steady p99 {sealed['p99_s'] * 1000:.0f} / {clear['p99_s'] * 1000:.0f} ms = "
+          f"{sealed['p99_s'] / clear['p99_s']:.2f}x (goal <= 1.5); unpaced drain {sealed['drain']:.0f} / "
+          f"{clear['drain']:.0f} events/s = {sealed['drain'] / clear['drain']:.2f} (goal >= 0.90)")  # fmt: skip
 
 
 def main() -> None:
@@ -169,12 +203,14 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rate", type=float, default=0, help="events/s to offer (default: as fast as accepted)")
+    parser.add_argument("--ab-sealing", action="store_true", help="sealed, then clear, in one run: the ratios")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drr-bench-") as var:
         stack = Stack(Path(var), BENCH_PORTS, {"DRR_LOG_LEVEL": "WARNING", "DRR_INTAKE_RATE_PER_S": "1000000"})
         stack.start()
         try:
-            asyncio.run(measure(stack, args.events, args.cases, args.concurrency, args.rate))
+            run = ab_sealing if args.ab_sealing else measure
+            asyncio.run(run(stack, args.events, args.cases, args.concurrency, args.rate))  # type: ignore[operator]
         finally:
             stack.stop()
 

@@ -11,6 +11,7 @@ makes them under DIR (docker-compose's one-shot `audit-keys` job, one volume per
 """
 
 import json
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,23 +29,24 @@ SEALING = ("intake", "notifier")
 SIGNERS_FILE = "record-signers.json"
 
 
+def _copy_private(source: Path, copy: Path) -> None:
+    """Each service's own copy of a shared key, readable by its owner only from the first byte; kept if there."""
+    if copy.exists():
+        return
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(source.read_bytes())
+
+
 def make_keys(folder: Path) -> dict[str, str]:
     """Every key under `folder` (those already there are kept); service -> its public key."""
     public = {service: write_signing_key(folder / service / "records.pem") for service in PRODUCERS}
-    shared = folder / "field-digests.key"
-    write_digest_key(shared)
-    for service in DIGESTING:
-        own = folder / service / "field-digests.key"
-        if not own.exists():
-            own.write_bytes(shared.read_bytes())
-            own.chmod(0o600)
-    kek = folder / "kek.json"
-    write_kek_file(kek)
-    for service in SEALING:
-        own = folder / service / "kek.json"
-        if not own.exists():
-            own.write_bytes(kek.read_bytes())
-            own.chmod(0o600)
+    write_digest_key(folder / "field-digests.key")
+    write_kek_file(folder / "kek.json")
+    for name, services in (("field-digests.key", DIGESTING), ("kek.json", SEALING)):
+        for service in services:
+            _copy_private(folder / name, folder / service / name)
     text = json.dumps(public, indent=2, sort_keys=True) + "\n"
     (folder / "audit" / SIGNERS_FILE).write_text(text)
     (folder / SIGNERS_FILE).write_text(text)  # for `drr-verify --signers` (oversight gets it from the operators)
