@@ -5,7 +5,8 @@ Topics carry raw bytes; pydantic validates them at the edge (no faust.Record).""
 
 import asyncio
 import logging
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import faust
 from faust.web import Request, Response, View
@@ -13,6 +14,7 @@ from faust.web import Request, Response, View
 from shared import topics
 from shared.case_crypto import CaseKeys
 from shared.faust_consumer import StreamApp
+from shared.faust_store import SCHEME
 from shared.faust_web import BUILT_IN_VIEWS_OFF, OwnPagesApp
 from shared.kafka import MECHANISM, KafkaAccess
 from shared.logs import logging_config
@@ -27,6 +29,12 @@ class FaustSettings(ServiceSettings):
     port: int = 8002
     session_timeout_s: float = 10.0
     """Low enough that a restarted worker gets its partitions back in seconds, not a minute."""
+    store: Literal["rocksdb", "memory"] = "rocksdb"
+    """Where table state lives: `rocksdb` on disk in `state_dir` (faust_store.py: memory stays flat as cases
+    grow, a restart reads only the changelog written since); `memory` reads every changelog whole at start
+    (the unit tests' choice)."""
+    state_dir: Path = Path("var/state/service")
+    """This worker's own folder (mode 0700): two workers never share one. Each service names its default."""
 
 
 class ServiceApp(StreamApp, OwnPagesApp):
@@ -41,7 +49,8 @@ def make_app(app_id: str, settings: FaustSettings, **options: Any) -> StreamApp:
         app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
         broker_credentials=broker_credentials(settings.kafka_access()),
-        store="memory://",
+        store=f"{SCHEME}://" if settings.store == "rocksdb" else "memory://",
+        datadir=private_dir(settings.state_dir),
         topic_partitions=topics.PARTITIONS,
         topic_allow_declare=False,
         producer_acks=-1,
@@ -59,6 +68,13 @@ def make_app(app_id: str, settings: FaustSettings, **options: Any) -> StreamApp:
     )
     _add_pages(app)
     return app
+
+
+def private_dir(path: Path) -> Path:
+    """Table state holds names, addresses and ciphertext: readable by this service's user alone."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.chmod(0o700)
+    return path
 
 
 def broker_credentials(access: KafkaAccess) -> faust.SASLCredentials | None:

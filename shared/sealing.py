@@ -36,6 +36,11 @@ class CannotOpen(ValueError):
     """A sealed value that does not open: the wrong case, event or field, or its case's key is erased."""
 
 
+class CaseErased(CannotOpen):
+    """The case's keys are destroyed (crypto-shredding): nothing sealed under them opens for anyone, and
+    nothing new about the case is sealed or recorded."""
+
+
 def associated_data(case_id: str, item_id: str, field: str) -> bytes:
     """What a ciphertext is bound to: the case, the event (or delivery, for an acknowledgement) and the field."""
     return canonical_json(["drr-sealed-field", case_id, item_id, field])

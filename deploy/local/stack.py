@@ -7,7 +7,7 @@ Used by `make run` (deploy/local/run.py), the end-to-end tests and the benchmark
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,10 @@ class Stack:
             "DRR_AUDIT_DB_PATH": str(self.var_dir / "audit.sqlite3"),
             "DRR_AUDIT_SIGNING_KEY_PATH": str(self.var_dir / "audit-signing-key.pem"),
             "DRR_INTAKE_DB_PATH": str(self.intake_db),
+            "DRR_ROUTER_STORE": "rocksdb",
+            "DRR_ROUTER_STATE_DIR": str(self.var_dir / "state" / "router"),
+            "DRR_NOTIFIER_STORE": "rocksdb",
+            "DRR_NOTIFIER_STATE_DIR": str(self.var_dir / "state" / "notifier"),
             "DRR_MAILSINK_PORT": str(p.smtp),
             "DRR_MAILSINK_MAILDIR": str(self.maildir),
             **local_keys(self.var_dir),
@@ -116,14 +120,18 @@ class Stack:
         finally:
             store.close()
 
-    def start(self, timeout_s: float = 120) -> None:
+    def start(self, timeout_s: float = 120, only: Collection[str] | None = None) -> None:
+        """The broker and every service, or the services named in `only` (a benchmark of one service)."""
         self.issue_keys()
         self.kafka.start()
         try:
             for name, module in SERVICES:
+                if only is not None and name not in only:
+                    continue
                 process = self._python(name, module)
                 wait_until(self._readiness(name), timeout_s, name, process.alive)
-            self.oversight_token = self.audit_cli("tokens", "issue", "--name", "local-oversight").strip()
+            if only is None or "audit" in only:
+                self.oversight_token = self.audit_cli("tokens", "issue", "--name", "local-oversight").strip()
         except Exception:
             self.stop()
             raise

@@ -124,7 +124,7 @@ async def keep_starting(keys: CaseKeys, ready: asyncio.Event) -> None:
     """Read the key topics whole (until the broker is reachable): events are sealed only after that."""
     while True:
         try:
-            await keys.start()
+            await keys.started()
         except Exception as exc:
             log.warning("key topics not readable yet", extra={"error": type(exc).__name__})
             await keys.stop()

@@ -29,6 +29,7 @@ class NotifierSettings(FaustSettings):
     is rendered and to seal acknowledgement comments: a Tink keyset file locally (mode 0600), a KMS key URI
     in production (shared/case_crypto.py)."""
     port: int = 8003
+    state_dir: Path = Path("var/state/notifier")
     public_url: str = "http://127.0.0.1:8003"
     """Where acknowledgement links point (the notifier's own web server, as people reach it)."""
     delivery_mode: Literal["smtp", "test"] = "smtp"

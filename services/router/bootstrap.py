@@ -13,6 +13,7 @@ class RouterSettings(FaustSettings):
     model_config = SettingsConfigDict(env_prefix="DRR_ROUTER_", extra="ignore")
 
     port: int = 8002
+    state_dir: Path = Path("var/state/router")
     record_key_path: Path = Path("var/keys/router/records.pem")
     """The Ed25519 key this service signs its audit records with (its public key is in the audit service's
     DRR_AUDIT_RECORD_SIGNERS)."""

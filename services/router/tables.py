@@ -2,8 +2,9 @@
 
 Each is written while handling the case's own event or erasure command (drr.erasures, keyed and
 partitioned as drr.events), so each entry lands on the changelog partition of that case. A typed copy is
-used only while the table still holds the very object it was made from: after a rebalance or a recovery
-from the changelog, the table holds new objects and the copy is made again.
+used only while the table still holds what it was made from: the memory store hands back the very object
+(compared in no time), RocksDB a fresh decoding of it (compared value by value, still cheaper than
+validating it again); after a rebalance or a recovery the entry may differ, and the copy is made again.
 
 Why the agent handles one message at a time (no `stream.take`): faust writes a table entry to the
 changelog partition of its *current event*; inside a `take` batch that is whichever message was consumed
@@ -85,7 +86,7 @@ class CaseTables:
     def _typed_entry(self, table: Any, key: str, model: type[M]) -> M:
         raw = table.get(key)
         found = self._typed.get((table.name, key))
-        if found is not None and found[0] is raw and isinstance(found[1], model):
+        if found is not None and found[0] == raw and isinstance(found[1], model):
             return found[1]
         typed = model.model_validate(raw or {})
         self._remember(table.name, key, raw, typed)
@@ -93,7 +94,7 @@ class CaseTables:
 
     def _store(self, table: Any, key: str, typed: BaseModel, raw: dict[str, Any]) -> None:
         table[key] = raw
-        self._remember(table.name, key, table.get(key), typed)
+        self._remember(table.name, key, raw, typed)
 
     def _remember(self, name: str, key: str, raw: object, typed: BaseModel) -> None:
         if len(self._typed) >= MAX_TYPED:

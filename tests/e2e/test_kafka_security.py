@@ -76,6 +76,11 @@ REFUSED_TOPICS = [
     (AUDIT, "write", topics.DELIVERIES),
     (NOTIFIER, "write", topics.CASE_TEAMS_CHANGELOG),
     (ROUTER, "read", topics.NOTIFIER_ACKS_CHANGELOG),
+    (ROUTER, "read", topics.CASE_KEYS),  # it may write a data key's tombstone, never read the key
+    (AUDIT, "read", topics.CASE_KEYS),
+    (AUDIT, "read", topics.CASE_DIGEST_KEYS),
+    (NOTIFIER, "write", topics.CASE_KEYS),
+    (NOTIFIER, "write", topics.ERASURES),  # it applies erasures; only the router orders them
 ]
 ALLOWED_TWINS = [
     (INTAKE, "write", topics.EVENTS),
@@ -85,6 +90,9 @@ ALLOWED_TWINS = [
     (NOTIFIER, "read", topics.ACKS),
     (AUDIT, "read", topics.AUDIT),
     (ROUTER, "write", topics.DEAD_LETTERS),
+    (ROUTER, "read", topics.CASE_DIGEST_KEYS),  # a probe record is never written to a key topic
+    (NOTIFIER, "read", topics.CASE_KEYS),
+    (NOTIFIER, "read", topics.ERASURES),
 ]
 
 

@@ -30,7 +30,7 @@ from shared.case_crypto import CaseKeys
 from shared.dead_letters import handle_or_dead_letter
 from shared.deliveries import Delivery
 from shared.faust_app import raw_topic
-from shared.sealing import is_sealed
+from shared.sealing import CaseErased, is_sealed
 
 STATUS = {"malformed": 400, "wrong_purpose": 400, "bad_signature": 403, "expired": 410}
 MAX_COMMENT = 2000
@@ -39,10 +39,6 @@ FORM = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Ackn
 <textarea name="comment" maxlength="2000"></textarea>
 <p><button type="submit">Acknowledge</button></p></form></body></html>"""
 log = logging.getLogger(__name__)
-
-
-class CaseErased(LookupError):
-    """The case's keys are destroyed: nothing more is recorded about it."""
 
 
 Sealing = Callable[[str, str, str], Awaitable[dict[str, str]]]

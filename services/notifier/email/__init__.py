@@ -4,7 +4,7 @@ email only (opening.py), and the SMTP edge with its error
 kinds (smtp.py). Other folders import from here only."""
 
 from services.notifier.email.guidance import Guidance, load_guidance
-from services.notifier.email.opening import CaseErased, Opener
+from services.notifier.email.opening import Opener
 from services.notifier.email.rendering import Email, Renderer
 from services.notifier.email.smtp import (
     Mailer,
@@ -18,7 +18,6 @@ from services.notifier.email.smtp import (
 )
 
 __all__ = [
-    "CaseErased",
     "Email",
     "Guidance",
     "MailError",

@@ -7,11 +7,7 @@ from typing import Any
 from services.notifier.holding import RELEASED_TYPES
 from shared.case_crypto import CaseKeys
 from shared.deliveries import Delivery
-from shared.sealing import CannotOpen, is_sealed, open_payload
-
-
-class CaseErased(CannotOpen):
-    """The case's data key is gone (crypto-shredding): what was sealed under it cannot be told to anyone."""
+from shared.sealing import CaseErased, is_sealed, open_payload
 
 
 class Opener:
