@@ -11,6 +11,7 @@ changelog partition of its *current event*; inside a `take` batch that is whiche
 last, not the case's own, so a rebalance could hand a case's entries to the wrong worker.
 """
 
+from collections import OrderedDict
 from typing import Any, TypeVar
 
 import faust
@@ -25,8 +26,9 @@ from shared.policy import CaseState
 from shared.team import CaseTeam
 
 M = TypeVar("M", bound=BaseModel)
-MAX_TYPED = 50_000
-"""Typed copies kept (one per case and table); all are dropped if ever exceeded, and made again."""
+MAX_TYPED = 4096
+"""Typed copies kept (one per case and table), the least recently used dropped first: enough for the cases
+of a burst, few enough that memory does not grow with the number of cases (the tables are on disk)."""
 
 
 class CaseTables:
@@ -40,7 +42,7 @@ class CaseTables:
         self.recipients = table(topics.EVENT_RECIPIENTS_TABLE)
         self.erasures = table(topics.ERASURES_TABLE)
         """Closed cases -> their Erasure (shared/erasures.py), until it is carried out."""
-        self._typed: dict[tuple[str, str], tuple[object, BaseModel]] = {}
+        self._typed: OrderedDict[tuple[str, str], tuple[object, BaseModel]] = OrderedDict()
 
     def state(self, event: Envelope) -> CaseState:
         """The case state the policy needs; recipients of an earlier event only for a follow-up."""
@@ -87,6 +89,7 @@ class CaseTables:
         raw = table.get(key)
         found = self._typed.get((table.name, key))
         if found is not None and found[0] == raw and isinstance(found[1], model):
+            self._typed.move_to_end((table.name, key))
             return found[1]
         typed = model.model_validate(raw or {})
         self._remember(table.name, key, raw, typed)
@@ -97,9 +100,10 @@ class CaseTables:
         self._remember(table.name, key, raw, typed)
 
     def _remember(self, name: str, key: str, raw: object, typed: BaseModel) -> None:
-        if len(self._typed) >= MAX_TYPED:
-            self._typed.clear()
         self._typed[(name, key)] = (raw, typed)
+        self._typed.move_to_end((name, key))
+        if len(self._typed) > MAX_TYPED:
+            self._typed.popitem(last=False)
 
 
 def _dump(recipients: list[Recipient]) -> list[dict[str, Any]]:
