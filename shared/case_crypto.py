@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import tink
+from mode.utils.collections import LRUCache
 from tink import aead, secret_key_access
 from tink.proto import tink_pb2
 
@@ -101,6 +102,9 @@ def retire_old_keys(path: Path) -> int:
 
 
 AnyKeyTopic = KeyTopic | MemoryKeyTopic
+UNWRAPPED_KEPT = 4096
+"""Unwrapped data keys and derived digest keys kept, least recently used out first: the wrapped records of
+every case are held anyway (the key book), so this bounds only what a burst of cases reuses."""
 
 
 class DataKeys:
@@ -108,7 +112,7 @@ class DataKeys:
 
     def __init__(self, topic: AnyKeyTopic, kek: aead.Aead) -> None:
         self.topic, self._kek = topic, kek
-        self._ciphers: dict[str, tuple[KeyRecord, CaseCipher]] = {}
+        self._ciphers: LRUCache[str, tuple[KeyRecord, CaseCipher]] = LRUCache(limit=UNWRAPPED_KEPT)
 
     def _cipher(self, record: KeyRecord) -> CaseCipher:
         cached = self._ciphers.get(record.case_id)
@@ -156,7 +160,7 @@ class CaseDigests:
 
     def __init__(self, topic: AnyKeyTopic, producers_key: DigestKey) -> None:
         self.topic, self._key = topic, producers_key
-        self._derived: dict[str, tuple[KeyRecord, DigestKey]] = {}
+        self._derived: LRUCache[str, tuple[KeyRecord, DigestKey]] = LRUCache(limit=UNWRAPPED_KEPT)
 
     def _digest_key(self, record: KeyRecord) -> DigestKey:
         cached = self._derived.get(record.case_id)
