@@ -4,10 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 KAFKA_LIB := deploy/kafka/lib
+KEYCLOAK_DIST := deploy/keycloak/dist
 
 .PHONY: run test demo lint bench bench-intake bench-audit bench-notifier contracts setup clean postgres
 
-setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched
+setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched $(KEYCLOAK_DIST)/.fetched
 
 $(VENV)/.installed: pyproject.toml verifier/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +18,11 @@ $(VENV)/.installed: pyproject.toml verifier/pyproject.toml
 
 $(KAFKA_LIB)/.fetched: deploy/kafka/pom.xml
 	mvn -q -B -f deploy/kafka/pom.xml dependency:copy-dependencies
+	touch $@
+
+# Keycloak, the portal's identity provider (deploy/local/keycloak.py): the server distribution, unpacked.
+$(KEYCLOAK_DIST)/.fetched: deploy/keycloak/pom.xml
+	mvn -q -B -f deploy/keycloak/pom.xml dependency:unpack
 	touch $@
 
 run: setup

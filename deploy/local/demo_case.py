@@ -23,6 +23,10 @@ MEMBERS = {
 }
 FORMER_MEMBER = practitioner("p-fam-5", "Rui Costa", "family_support")
 """Joins and leaves the team before anything is shared: must receive nothing."""
+COMMUNITY_WORKER = practitioner("p-com-6", "Amira Haddad", "community")
+"""A community worker (mentor, faith or youth organisation): a demo sign-in for the portal (deploy/keycloak)."""
+OVERSIGHT_USER = {"username": "olive.bennett", "name": "Olive Bennett", "email": "olive.bennett@oversight.example.org"}
+"""The oversight body's demo sign-in: realm role `oversight`, no practitioner id, on no case team."""
 
 CLINICAL_NOTES = "Reports low mood and disturbed sleep since the funeral; sertraline dose under review."
 TREATMENT = "Weekly CBT sessions with the in-reach team since 2025."
