@@ -7,6 +7,8 @@ Every listener is on 127.0.0.1: http (`--http-port`), the management interface w
 are local (no JGroups cluster ports). The server's data (H2 database, the filled realm) and its log live in the
 node's folder (var/keycloak/); the bootstrap admin's password, the portal client's secret and every demo user's
 password are made on the first start under var/secrets/ (0700, files 0600) and reused after.
+The realm is imported at the first start in a folder only (Keycloak then skips a realm it already holds): after
+a change to realm.json or to the portal's port, remove var/keycloak/ (the secrets under var/secrets/ stay).
 
 `python -m deploy.local.keycloak` runs it in the foreground (Ctrl-C stops it) and prints the sign-in details;
 KeycloakNode for `make run` and the tests.
@@ -37,6 +39,8 @@ ADMIN = "admin"
 """The bootstrap admin of the `master` realm (Keycloak's own console at /admin)."""
 BUILD_OPTIONS = {"kc.db": "dev-file", "kc.health-enabled": "true", "kc.profile": "prod"}
 """Build-time options (`kc.sh build`, persisted in the distribution): production mode with its file database."""
+PORTAL_SECRET = "keycloak-portal-client.secret"
+"""The portal client's secret, in the secrets folder."""
 SHARED_LINKS = ("conf", "lib", "providers", "themes")
 """What a node's home takes from the distribution; its own `data/` holds the database and the realm to import."""
 
@@ -111,8 +115,18 @@ class KeycloakNode:
     @property
     def portal(self) -> PortalClient:
         portal = f"http://127.0.0.1:{self.portal_port}"
-        secret = self._secret("keycloak-portal-client.secret")
+        secret = self._secret(PORTAL_SECRET)
         return PortalClient(self.issuer, CLIENT_ID, secret, f"{portal}/auth/callback", f"{portal}/")
+
+    def portal_env(self) -> dict[str, str]:
+        """The settings services/portal needs to sign people in here (the secret as a file reference)."""
+        portal = self.portal  # makes the client secret on first use
+        return {
+            "DRR_PORTAL_ISSUER_URL": portal.issuer,
+            "DRR_PORTAL_CLIENT_ID": CLIENT_ID,
+            "DRR_PORTAL_CLIENT_SECRET_FILE": str(self.secrets_dir / PORTAL_SECRET),
+            "DRR_PORTAL_PUBLIC_URL": f"http://127.0.0.1:{self.portal_port}",
+        }
 
     @property
     def admin_password(self) -> str:
@@ -154,6 +168,8 @@ class KeycloakNode:
         for user in self.users():
             who = f"{user.agency} {user.practitioner_id}" if user.practitioner_id else ", ".join(user.roles)
             lines.append(f"          {user.username} / {user.password}  ({user.name}, {who})")
+        settings = " ".join(f"{name}={value}" for name, value in self.portal_env().items())
+        lines.append(f"          the portal's settings: {settings}")
         return "\n".join(lines)
 
     def _prepare_home(self, dist: Path) -> None:

@@ -1,6 +1,7 @@
 """`make run`: the whole system on this machine, until Ctrl-C.
 
-Starts Kafka (KRaft) and creates the topics, then the mail sink and the four services; waits until
+Starts Kafka (KRaft) and creates the topics, then the mail sink and the four services, then Keycloak (the
+portal's identity provider, deploy/local/keycloak.py: prints the demo users' sign-in details); waits until
 each is healthy, posts the demo case history once (DRR_DEMO=0 skips it), prints where to look, restarts
 a service that crashes, with backoff (deploy/local/supervisor.py; DRR_SUPERVISE=0 leaves it down), and on
 Ctrl-C stops everything by PID, with a SIGKILL fallback.
@@ -12,6 +13,7 @@ import threading
 from pathlib import Path
 
 from deploy.local.demo import run_demo
+from deploy.local.keycloak import KeycloakNode
 from deploy.local.stack import Stack
 from deploy.local.supervisor import Supervisor
 from shared.kafka_acls import ADMIN
@@ -24,13 +26,17 @@ def main() -> None:
     for sig in SIGNALS:
         signal.signal(sig, lambda *_: stop.set())
     stack = Stack(Path(os.environ.get("DRR_VAR_DIR", "var")).resolve())
+    keycloak = KeycloakNode(stack.var_dir / "keycloak")
     print("starting Kafka, the mail sink and the services ...", flush=True)
     stack.start()
     supervisor = Supervisor(stack.processes, say=lambda line: print(line, flush=True))
     try:
         if os.environ.get("DRR_SUPERVISE", "1") != "0":
             supervisor.start()
+        print("starting Keycloak (the first start builds it and imports the realm: about a minute) ...", flush=True)
+        keycloak.start()
         print(where_to_look(stack), flush=True)
+        print(keycloak.sign_in_details(), flush=True)
         if os.environ.get("DRR_DEMO", "1") != "0":
             run_demo(stack)
         print("\nrunning; Ctrl-C stops everything", flush=True)
@@ -38,6 +44,7 @@ def main() -> None:
     finally:
         print("stopping ...", flush=True)
         supervisor.stop()
+        keycloak.stop()
         stack.stop()
 
 

@@ -190,6 +190,13 @@ def test_secrets_are_private_to_this_install_and_absent_from_the_repository(keyc
     assert all(path.read_text().strip() not in template for path in made)
 
 
+def test_the_portal_settings_name_this_issuer_and_this_client(keycloak: KeycloakNode) -> None:
+    env = keycloak.portal_env()
+    assert env["DRR_PORTAL_ISSUER_URL"] == keycloak.issuer and env["DRR_PORTAL_CLIENT_ID"] == "drr-portal"
+    assert Path(env["DRR_PORTAL_CLIENT_SECRET_FILE"]).read_text().strip() == keycloak.portal.client_secret
+    assert keycloak.portal.redirect_uri == f"{env['DRR_PORTAL_PUBLIC_URL']}/auth/callback"
+
+
 def test_brute_force_protection_locks_the_account_after_failures(
     keycloak: KeycloakNode, discovery: dict[str, object]
 ) -> None:
