@@ -217,7 +217,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rate", type=float, default=0, help="events/s to offer (default: as fast as accepted)")
-    parser.add_argument("--ab-sealing", action="store_true", help="sealed and clear rounds (A-B-B-A) in one run: the ratios")
+    parser.add_argument("--ab-sealing", action="store_true", help="sealed and clear rounds, A-B-B-A")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drr-bench-") as var:
         stack = Stack(Path(var), BENCH_PORTS, {"DRR_LOG_LEVEL": "WARNING", "DRR_INTAKE_RATE_PER_S": "1000000"})
