@@ -1,21 +1,12 @@
-"""How urgent an alert is; what each level means for sending is in policy.yaml and holding.py."""
+"""How urgent an alert is (shared/priorities.py); what each level means for sending is in policy.yaml and holding.py."""
 
-from enum import StrEnum
 from uuid import UUID
 
 from shared.deliveries import Delivery, delivery_id_for
 from shared.payloads import FOLLOW_UP_EVENTS
+from shared.priorities import IMMEDIATE, Priority
 
-
-class Priority(StrEnum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    NORMAL = "normal"
-    LOW = "low"
-
-
-IMMEDIATE = frozenset({Priority.CRITICAL, Priority.HIGH})
-"""Sent at once (unless a pause holds a high one back), with an acknowledgement link."""
+__all__ = ["IMMEDIATE", "Priority", "original_of"]
 
 
 def original_of(delivery: Delivery) -> UUID | None:

@@ -1,6 +1,6 @@
 """The portal: the practitioners' inbox and the oversight console, served as HTML pages. So far only its
-door: sign-in with OpenID Connect (signin.py), a session in a signed cookie (sessions.py), CSRF checks on
-every form (csrf.py), logout, and a first page that says who is signed in.
+door: sign-in with OpenID Connect, a session in a signed cookie, CSRF checks on every form (all in
+shared/web_signin/), logout, and a first page that says who is signed in.
 
 Run: `python -m services.portal` (settings: DRR_PORTAL_ISSUER_URL, DRR_PORTAL_CLIENT_ID,
 DRR_PORTAL_CLIENT_SECRET, DRR_PORTAL_PUBLIC_URL, DRR_PORTAL_SESSION_SECRET, ...: bootstrap.py).
@@ -23,15 +23,17 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from services.portal import refusals, signin
 from services.portal.bootstrap import PortalSettings
-from services.portal.cookies import SignedCookie
-from services.portal.csrf import CsrfProtection, csrf_field
-from services.portal.headers import SecurityHeaders
-from services.portal.oidc import Client, Issuer
 from services.portal.pages import Pages
-from services.portal.sessions import Sessions
 from shared.metrics import exposition
+from shared.web_signin import refusals, signin
+from shared.web_signin.cookies import SignedCookie
+from shared.web_signin.csrf import CsrfProtection, csrf_field
+from shared.web_signin.headers import SecurityHeaders
+from shared.web_signin.oidc import Client, Issuer
+from shared.web_signin.sessions import Sessions
+
+SERVICE = "portal"
 
 
 def build_app(
@@ -49,7 +51,11 @@ def build_app(
 
     sessions = Sessions(cookie("drr_portal_session", settings.session_max_age_s))
     sign_in = signin.SignIn(
-        issuer, cookie("drr_portal_login", settings.login_max_age_s), sessions, keep_id_token=settings.keep_id_token
+        issuer,
+        cookie("drr_portal_login", settings.login_max_age_s),
+        sessions,
+        keep_id_token=settings.keep_id_token,
+        service=SERVICE,
     )
     pages = Pages()
 
@@ -60,9 +66,9 @@ def build_app(
             await http.aclose()
 
     app = FastAPI(title="DRR portal", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
-    app.add_exception_handler(refusals.Refusal, refusals.handle)
+    app.add_exception_handler(refusals.Refusal, refusals.handler(SERVICE))
     app.include_router(signin.router(sign_in, settings.public_url))
-    app.add_middleware(CsrfProtection, sessions=sessions, public_url=settings.public_url)
+    app.add_middleware(CsrfProtection, sessions=sessions, public_url=settings.public_url, service=SERVICE)
     app.add_middleware(SecurityHeaders, issuer_url=settings.issuer_url)
 
     @app.get("/", response_class=HTMLResponse)

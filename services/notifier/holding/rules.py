@@ -23,8 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.notifier.priorities import Priority
 from services.notifier.schedule import NEVER_HELD
 from shared.deliveries import Delivery, Recipient
-
-RANK = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.CRITICAL]
+from shared.priorities import RANK
 
 
 class HoldKind(StrEnum):

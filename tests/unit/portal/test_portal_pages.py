@@ -39,6 +39,6 @@ async def test_metrics_count_sign_ins_and_refusals_by_reason(browser, issuer):
     await sign_in(browser, issuer)
     await browser.post("/auth/logout", data={"csrf_token": "wrong"})
     text = (await browser.get("/metrics")).text
-    assert re.search(r'^drr_portal_sign_ins_total\{kind="practitioner"\} [1-9]', text, flags=re.M)
-    assert re.search(r'^drr_portal_refusals_total\{reason="csrf_mismatch"\} [1-9]', text, flags=re.M)
+    assert re.search(r'^drr_sign_ins_total\{kind="practitioner",service="portal"\} [1-9]', text, flags=re.M)
+    assert re.search(r'^drr_sign_in_refusals_total\{reason="csrf_mismatch",service="portal"\} [1-9]', text, flags=re.M)
     assert "Sam Okafor" not in text and "p-cm-1" not in text

@@ -1,4 +1,4 @@
-"""Every refusal the portal makes is a 4xx (or 503 when the issuer cannot be reached) with a
+"""Every refusal the sign-in door makes is a 4xx (or 503 when the issuer cannot be reached) with a
 machine-readable reason, `{"error": reason, "detail": sentence}`, never a stack trace.
 
 Reasons: sign-in (signin.py) login_state_missing, login_state_invalid, login_state_expired, state_mismatch,
@@ -12,11 +12,12 @@ csrf_missing, csrf_mismatch, body_too_large.
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from services.portal import metrics
+from shared.web_signin import metrics
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,14 @@ def issuer_code(value: str) -> str:
     return re.sub(r"[^a-z0-9_]", "", value.lower())[:64] or "unknown"
 
 
-async def handle(request: Request, refusal: Exception) -> JSONResponse:
-    assert isinstance(refusal, Refusal)
-    log.info("refused %s %s: %s", request.method, request.url.path, refusal.error, extra={"reason": refusal.error})
-    metrics.REFUSALS.labels(reason=refusal.error).inc()
-    return refusal.response()
+def handler(service: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """The exception handler a service installs for Refusal, counting under its own name."""
+
+    async def handle(request: Request, refusal: Exception) -> JSONResponse:
+        assert isinstance(refusal, Refusal)
+        reason = refusal.error
+        log.info("refused %s %s: %s", request.method, request.url.path, reason, extra={"reason": reason})
+        metrics.REFUSALS.labels(service=service, reason=reason).inc()
+        return refusal.response()
+
+    return handle

@@ -7,8 +7,8 @@ import httpx
 import pytest
 from joserfc.jwk import OctKey
 
-from services.portal.oidc import Client, Issuer
-from services.portal.refusals import Refusal
+from shared.web_signin.oidc import Client, Issuer
+from shared.web_signin.refusals import Refusal
 from tests.unit.portal.fake_issuer import CLIENT_ID, CLIENT_SECRET, ISSUER, PRACTITIONER, FakeIssuer, rsa_key
 from tests.unit.portal.portal_kit import Clock
 

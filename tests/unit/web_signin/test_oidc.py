@@ -8,8 +8,8 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from services.portal.oidc import Client, Issuer, challenge_of
-from services.portal.refusals import Refusal
+from shared.web_signin.oidc import Client, Issuer, challenge_of
+from shared.web_signin.refusals import Refusal
 from tests.unit.portal.fake_issuer import CLIENT_ID, CLIENT_SECRET, ISSUER, FakeIssuer
 
 REDIRECT = "https://portal.test/auth/callback"

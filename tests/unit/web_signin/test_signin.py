@@ -10,7 +10,7 @@ import pytest
 from starlette.requests import Request
 
 from services.portal.app import build_app
-from services.portal.cookies import SignedCookie
+from shared.web_signin.cookies import SignedCookie
 from tests.unit.portal.fake_issuer import OVERSIGHT_USER, PRACTITIONER, FakeIssuer
 from tests.unit.portal.portal_kit import (
     LOGIN_COOKIE,

@@ -1,5 +1,5 @@
 """Headers on every answer: pages that hold who is signed in are not cached, framed, or given scripts
-or styles from anywhere but the portal itself, and no URL leaks to another site as a Referer."""
+or styles from anywhere but the service itself, and no URL leaks to another site as a Referer."""
 
 from urllib.parse import urlsplit
 

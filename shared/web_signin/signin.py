@@ -1,11 +1,11 @@
-"""Sign-in and logout: the portal's door.
+"""Sign-in and logout: the door of every service people sign in to (the portal, the audit's console).
 
 - GET /auth/login (caller: anyone's browser): a fresh state, nonce and PKCE verifier in a short-lived
   signed cookie, then 303 to the issuer.
 - GET /auth/callback (caller: the browser, sent back by the issuer): state checked, code exchanged,
-  ID token verified, session made, 303 to /.
+  ID token verified, session made, 303 to the service's home page (`home`, / for the portal).
 - POST /auth/logout (caller: a signed-in browser, with its CSRF token: csrf.py): session ended, 303 to
-  the issuer's end_session_endpoint (or to / when it has none).
+  the issuer's end_session_endpoint (or home when it has none), which sends the browser back home.
 
 The sign-in cookie is used once: every answer of the callback clears it, so a replayed callback finds none.
 """
@@ -17,11 +17,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from services.portal import metrics, refusals
-from services.portal.cookies import CookieRefused, SignedCookie
-from services.portal.oidc import Issuer, new_verifier
-from services.portal.refusals import Refusal, issuer_code
-from services.portal.sessions import Sessions, session_from_claims
+from shared.web_signin import metrics, refusals
+from shared.web_signin.cookies import CookieRefused, SignedCookie
+from shared.web_signin.oidc import Issuer, new_verifier
+from shared.web_signin.refusals import Refusal, issuer_code
+from shared.web_signin.sessions import Sessions, session_from_claims
 
 
 class LoginState(BaseModel):
@@ -31,8 +31,20 @@ class LoginState(BaseModel):
 
 
 class SignIn:
-    def __init__(self, issuer: Issuer, login: SignedCookie, sessions: Sessions, *, keep_id_token: bool) -> None:
+    def __init__(
+        self,
+        issuer: Issuer,
+        login: SignedCookie,
+        sessions: Sessions,
+        *,
+        keep_id_token: bool,
+        service: str,
+        home: str = "/",
+    ) -> None:
+        """`service` names the counters (metrics.py); `home` is the path a signed-in browser lands on."""
         self.issuer, self.login, self.sessions, self.keep_id_token = issuer, login, sessions, keep_id_token
+        self.service, self.home = service, home
+        self.refused = refusals.handler(service)
 
     async def start(self) -> RedirectResponse:
         pending = LoginState(state=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(32), verifier=new_verifier())
@@ -54,9 +66,10 @@ class SignIn:
         id_token = await self.issuer.exchange(code=params["code"], verifier=pending.verifier)
         claims = await self.issuer.verify(id_token, nonce=pending.nonce)
         session = session_from_claims(claims, id_token if self.keep_id_token else None)
-        response = RedirectResponse("/", status_code=303)
+        response = RedirectResponse(self.home, status_code=303)
         self.sessions.start(response, session)
-        metrics.SIGN_INS.labels(kind="oversight" if session.oversight else "practitioner").inc()
+        kind = "oversight" if session.oversight else "practitioner"
+        metrics.SIGN_INS.labels(service=self.service, kind=kind).inc()
         return response
 
     def _pending(self, request: Request) -> LoginState:
@@ -75,10 +88,11 @@ class SignIn:
     async def logout(self, request: Request, public_url: str) -> RedirectResponse:
         session = self.sessions.current(request)
         id_token = session.id_token if session else None
-        url = await self.issuer.end_session_url(id_token=id_token, post_logout_redirect_uri=f"{public_url}/")
-        response = RedirectResponse(url or "/", status_code=303)
+        back = f"{public_url}{self.home}"
+        url = await self.issuer.end_session_url(id_token=id_token, post_logout_redirect_uri=back)
+        response = RedirectResponse(url or self.home, status_code=303)
         self.sessions.end(response)
-        metrics.LOGOUTS.inc()
+        metrics.LOGOUTS.labels(service=self.service).inc()
         return response
 
 
@@ -96,7 +110,7 @@ def router(sign_in: SignIn, public_url: str) -> APIRouter:
         try:
             response: Response = await sign_in.finish(request)
         except Refusal as refusal:
-            response = await refusals.handle(request, refusal)
+            response = await sign_in.refused(request, refusal)
         sign_in.login.clear(response)  # used once, whatever the outcome
         return response
 

@@ -23,7 +23,7 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
-from services.portal.refusals import Refusal
+from shared.web_signin.refusals import Refusal
 
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"})
 LEEWAY_S = 60

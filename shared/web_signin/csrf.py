@@ -1,7 +1,7 @@
 """CSRF protection for every form: no request that changes anything passes without its session's token.
 
 An ASGI middleware, so that no route can forget it: every request whose method is not GET, HEAD or
-OPTIONS needs a valid session, an Origin (when the browser sends one) that is the portal's own, and the
+OPTIONS needs a valid session, an Origin (when the browser sends one) that is the service's own, and the
 session's CSRF token, as the `csrf_token` field of a url-encoded form (each template's hidden field,
 csrf_field below) or an `X-CSRF-Token` header. Otherwise 403 with a machine-readable reason (refusals.py).
 The SameSite=Lax session cookie is the other layer: a cross-site POST does not even carry it.
@@ -14,9 +14,9 @@ from markupsafe import Markup, escape
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.portal import metrics
-from services.portal.refusals import Refusal
-from services.portal.sessions import Session, Sessions
+from shared.web_signin import metrics
+from shared.web_signin.refusals import Refusal
+from shared.web_signin.sessions import Session, Sessions
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FIELD = "csrf_token"
@@ -30,8 +30,8 @@ def csrf_field(session: Session) -> Markup:
 
 
 class CsrfProtection:
-    def __init__(self, app: ASGIApp, *, sessions: Sessions, public_url: str) -> None:
-        self.app, self.sessions = app, sessions
+    def __init__(self, app: ASGIApp, *, sessions: Sessions, public_url: str, service: str) -> None:
+        self.app, self.sessions, self.service = app, sessions, service
         parts = urlsplit(public_url)
         self.origin = f"{parts.scheme}://{parts.netloc}"
 
@@ -42,7 +42,7 @@ class CsrfProtection:
         try:
             body = await self._check(HTTPConnection(scope), receive)
         except Refusal as refusal:
-            metrics.REFUSALS.labels(reason=refusal.error).inc()
+            metrics.REFUSALS.labels(service=self.service, reason=refusal.error).inc()
             await refusal.response()(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)

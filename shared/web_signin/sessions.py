@@ -1,4 +1,4 @@
-"""Who is signed in: the few claims of the ID token the portal authorizes on, kept in a signed cookie.
+"""Who is signed in: the few claims of the ID token a service authorizes on, kept in a signed cookie.
 
 A session holds sub, practitioner_id, agency, name, email and roles, the CSRF token of its forms, and
 (settings.keep_id_token) the ID token itself, only to hand back to the issuer at logout. Nothing else of
@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from services.portal.cookies import CookieRefused, SignedCookie
-from services.portal.refusals import Refusal
 from shared.roles import Agency
+from shared.web_signin.cookies import CookieRefused, SignedCookie
+from shared.web_signin.refusals import Refusal
 
 OVERSIGHT = "oversight"
 

@@ -1,4 +1,4 @@
-"""Signed, time-limited cookies: the browser carries the portal's state, and cannot change a byte of it.
+"""Signed, time-limited cookies: the browser carries the service's state, and cannot change a byte of it.
 
 Each kind of cookie has its own salt, so a sign-in cookie can never be passed off as a session. The issue
 time travels inside the signed value and is checked against the injected clock (not only the browser's

@@ -1,8 +1,8 @@
-"""The portal as an OpenID Connect relying party: authorization code flow with PKCE (S256) against any
-standard issuer (Keycloak, Entra ID, ...), found by its discovery document.
+"""A service (the portal, the audit's console) as an OpenID Connect relying party: authorization code
+flow with PKCE (S256) against any standard issuer (Keycloak, Entra ID, ...), found by its discovery document.
 
 The discovery document and the issuer's keys (JWKS) are fetched when first needed, not at start-up, so
-the portal starts while its issuer is still starting; both are kept, and the keys fetched again (at most
+the service starts while its issuer is still starting; both are kept, and the keys fetched again (at most
 every JWKS_REFETCH_S) when a token names a key we do not have: the issuer rotated its keys.
 """
 
@@ -20,15 +20,15 @@ import httpx
 from joserfc.jwk import KeySet
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from services.portal.id_tokens import ASYMMETRIC, check_claims, verify_signature
-from services.portal.refusals import Refusal
+from shared.web_signin.id_tokens import ASYMMETRIC, check_claims, verify_signature
+from shared.web_signin.refusals import Refusal
 
 log = logging.getLogger(__name__)
 JWKS_REFETCH_S = 60.0
 
 
 class Metadata(BaseModel):
-    """What the portal reads of the issuer's discovery document (OpenID Connect Discovery 1.0 §3)."""
+    """What the service reads of the issuer's discovery document (OpenID Connect Discovery 1.0 §3)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
