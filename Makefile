@@ -5,10 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KAFKA_LIB := deploy/kafka/lib
 KEYCLOAK_DIST := deploy/keycloak/dist
+BROWSER_TESTS := tests/browser
 
-.PHONY: run test demo lint bench bench-intake bench-audit bench-notifier contracts setup clean postgres
+.PHONY: run test demo lint bench bench-intake bench-audit bench-notifier contracts setup clean postgres chromium browser-test
 
-setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched $(KEYCLOAK_DIST)/.fetched
+setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched $(KEYCLOAK_DIST)/.fetched chromium $(BROWSER_TESTS)/node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml verifier/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,15 @@ $(KEYCLOAK_DIST)/.fetched: deploy/keycloak/pom.xml
 	mvn -q -B -f deploy/keycloak/pom.xml dependency:unpack
 	touch $@
 
+# The browser tests (tests/browser): Debian's Chromium (Playwright drives it; it downloads no browser of its own)
+# and axe-core from npm, at the version package-lock.json pins, into the git-ignored node_modules.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+
+$(BROWSER_TESTS)/node_modules/.installed: $(BROWSER_TESTS)/package.json $(BROWSER_TESTS)/package-lock.json
+	npm ci --prefix $(BROWSER_TESTS) --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: setup
 	$(PY) -m deploy.local.run
 
@@ -33,6 +43,9 @@ demo: setup
 
 test: setup postgres
 	$(PY) -m pytest -q
+
+browser-test: setup
+	$(PY) -m pytest -q $(BROWSER_TESTS)
 
 # The audit ledger's tests run on PostgreSQL 15 too (a private cluster the tests start and stop).
 postgres:
