@@ -25,19 +25,14 @@ MIN_SECRET_CHARS = 32
 """A generated secret is longer (var/secrets/ holds 64 hex characters); anything shorter was typed."""
 
 
-class ServiceSettings(BaseSettings):
+class Settings(BaseSettings):
+    """What every settings class shares: DRR_ENV, NAME_FILE for secrets, and the refusal to start in
+    production while production_problems names any (each subclass adds its own, calling super())."""
+
     model_config = SettingsConfigDict(env_prefix="DRR_", extra="ignore")
 
     env: Literal["development", "production"] = Field("development", validation_alias="DRR_ENV")
     """`production`: refuse to start on a missing or weak secret, plain SMTP, unauthenticated Kafka."""
-    kafka_bootstrap: str = Field("127.0.0.1:9092", validation_alias="DRR_KAFKA_BOOTSTRAP")
-    kafka_ca_file: Path | None = Field(None, validation_alias="DRR_KAFKA_CA_FILE")
-    """The CA that signed the broker's certificate (var/secrets/kafka-ca.pem locally); unset: system CAs."""
-    kafka_username: str | None = None
-    """This service's own principal (shared/kafka_acls.py); unset: an anonymous client, which the
-    project's brokers refuse."""
-    kafka_password: SecretStr | None = None
-    log_level: str = Field("INFO", validation_alias="DRR_LOG_LEVEL")
 
     @classmethod
     def settings_customise_sources(
@@ -55,16 +50,38 @@ class ServiceSettings(BaseSettings):
         """The environment variable that sets `field`."""
         return _env_name(cls, field)
 
+    def production_problems(self) -> list[str]:
+        """What DRR_ENV=production refuses; each subclass adds its own."""
+        return []
+
+    @model_validator(mode="after")
+    def _refuse_weak_production(self) -> Self:
+        if self.env == "production" and (problems := self.production_problems()):
+            raise ValueError("DRR_ENV=production refuses to start:\n    " + "\n    ".join(problems))
+        return self
+
+
+class ServiceSettings(Settings):
+    """A service's settings: its Kafka principal, and its log level."""
+
+    kafka_bootstrap: str = Field("127.0.0.1:9092", validation_alias="DRR_KAFKA_BOOTSTRAP")
+    kafka_ca_file: Path | None = Field(None, validation_alias="DRR_KAFKA_CA_FILE")
+    """The CA that signed the broker's certificate (var/secrets/kafka-ca.pem locally); unset: system CAs."""
+    kafka_username: str | None = None
+    """This service's own principal (shared/kafka_acls.py); unset: an anonymous client, which the
+    project's brokers refuse."""
+    kafka_password: SecretStr | None = None
+    log_level: str = Field("INFO", validation_alias="DRR_LOG_LEVEL")
+
     def kafka_access(self) -> KafkaAccess:
         password = self.kafka_password.get_secret_value() if self.kafka_password else None
         return KafkaAccess(self.kafka_bootstrap, self.kafka_username, password, self.kafka_ca_file)
 
     def production_problems(self) -> list[str]:
-        """What DRR_ENV=production refuses; each service's settings add their own."""
-        name = self.env_name
+        problems, name = super().production_problems(), self.env_name
         if self.kafka_username is None or self.kafka_password is None:
-            return [f"{name('kafka_username')} and {name('kafka_password')}: Kafka is not authenticated"]
-        problems = weak_secret(name("kafka_password"), self.kafka_password)
+            return [*problems, f"{name('kafka_username')} and {name('kafka_password')}: Kafka is not authenticated"]
+        problems += weak_secret(name("kafka_password"), self.kafka_password)
         if self.kafka_ca_file is not None and not self.kafka_ca_file.is_file():
             problems.append(f"{name('kafka_ca_file')}: {self.kafka_ca_file} does not exist")
         return problems
@@ -73,8 +90,6 @@ class ServiceSettings(BaseSettings):
     def _complete_credentials(self) -> Self:
         if (self.kafka_username is None) != (self.kafka_password is None):
             raise ValueError(f"{self.env_name('kafka_username')} and {self.env_name('kafka_password')} go together")
-        if self.env == "production" and (problems := self.production_problems()):
-            raise ValueError("DRR_ENV=production refuses to start:\n    " + "\n    ".join(problems))
         return self
 
 
