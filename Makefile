@@ -7,9 +7,9 @@ KAFKA_LIB := deploy/kafka/lib
 KEYCLOAK_DIST := deploy/keycloak/dist
 BROWSER_TESTS := tests/browser
 
-.PHONY: run test demo lint bench bench-intake bench-audit bench-notifier contracts setup clean postgres chromium browser-test
+.PHONY: run test demo lint bench bench-intake bench-audit bench-notifier contracts setup clean postgres chromium fonts browser-test
 
-setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched $(KEYCLOAK_DIST)/.fetched chromium $(BROWSER_TESTS)/node_modules/.installed
+setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched $(KEYCLOAK_DIST)/.fetched chromium fonts $(BROWSER_TESTS)/node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml verifier/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ $(KEYCLOAK_DIST)/.fetched: deploy/keycloak/pom.xml
 # and axe-core from npm, at the version package-lock.json pins, into the git-ignored node_modules.
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+
+# The person's statement as a PDF (services/portal/statement_pdf.py) embeds DejaVu Sans: Debian's fonts-dejavu-core.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || (apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
 
 $(BROWSER_TESTS)/node_modules/.installed: $(BROWSER_TESTS)/package.json $(BROWSER_TESTS)/package-lock.json
 	npm ci --prefix $(BROWSER_TESTS) --no-audit --no-fund --loglevel=error

@@ -1,0 +1,81 @@
+"""The words of the person's statement (statement.py): agencies, roles, kinds of information and
+sensitivity classes in plain language, as gettext message ids.
+
+`N_` only marks a text for extraction (Babel's default keywords include it); it is translated where it is
+shown, with the reader's `_`. Each kind of information is said by event type, never from a payload value:
+"a difficult event in your life was reported", not which event.
+"""
+
+from shared.roles import Agency, Role
+from shared.sensitivity import Sensitivity
+
+
+def N_(message: str) -> str:
+    return message
+
+
+AGENCIES: dict[Agency, str] = {
+    Agency.PRISON: N_("Prison service"),
+    Agency.PROBATION: N_("Probation service"),
+    Agency.POLICE: N_("Police"),
+    Agency.MENTAL_HEALTH: N_("Mental-health services"),
+    Agency.SOCIAL_CARE: N_("Social care"),
+    Agency.YOUTH_WORK: N_("Youth work"),
+    Agency.COMMUNITY: N_("Community organisation"),
+    Agency.FAMILY_SUPPORT: N_("Family support"),
+    Agency.EXIT_PROGRAMME: N_("Exit programme"),
+    Agency.PANEL: N_("Multi-agency panel"),
+}
+
+ROLES: dict[Role, str] = {
+    Role.CASE_MANAGER: N_("case manager"),
+    Role.PROBATION: N_("probation officer"),
+    Role.PRISON: N_("prison officer"),
+    Role.POLICE: N_("police officer"),
+    Role.MENTAL_HEALTH: N_("mental-health worker"),
+    Role.SOCIAL_CARE: N_("social worker"),
+    Role.YOUTH_WORK: N_("youth worker"),
+    Role.COMMUNITY: N_("community worker"),
+    Role.FAMILY_SUPPORT: N_("family support worker"),
+    Role.EXIT_PROGRAMME: N_("exit programme worker"),
+    Role.PANEL_CHAIR: N_("panel chair"),
+    Role.PANEL_MEMBER: N_("panel member"),
+}
+
+KINDS: dict[str, str] = {
+    "case.opened": N_("That your case was opened"),
+    "case_manager.assigned": N_("Who your case manager is"),
+    "team.member_joined": N_("Who joined the team working with you"),
+    "team.member_left": N_("Who left the team working with you"),
+    "release.scheduled": N_("Your release date and release arrangements"),
+    "release.rescheduled": N_("A change to your release date"),
+    "release.cancelled": N_("That your release was cancelled"),
+    "trigger.reported": N_("That a difficult event or change in your life was reported"),
+    "appointment.missed": N_("An appointment you missed"),
+    "appointment.attended": N_("An appointment you attended"),
+    "panel.decision": N_("A decision of the multi-agency panel about your plan"),
+    "risk_assessment.updated": N_("An updated risk assessment"),
+    "discharge.reported": N_("A report from a service that finished working with you"),
+    "case.closed": N_("That your case was closed"),
+    "case.transferred": N_("That your case moved to another agency"),
+    "sharing_agreement.updated": N_("An agreement on sharing information about you"),
+    "case.access_restricted": N_("Who may see information about you"),
+    "event.retracted": N_("That earlier information was withdrawn"),
+    "event.corrected": N_("That earlier information was corrected"),
+    "alerts.paused": N_("That alerts about your case were paused for a time"),
+    "alerts.resumed": N_("That alerts about your case started again"),
+}
+OTHER_KIND = N_("Other information about your case")
+
+CLASSES: dict[Sensitivity, str] = {
+    Sensitivity.IDENTITY: N_("identifying details"),
+    Sensitivity.OPERATIONAL: N_("practical details such as dates, places and appointments"),
+    Sensitivity.RISK: N_("assessments of risk"),
+    Sensitivity.CLINICAL: N_("health and treatment information"),
+    Sensitivity.INTELLIGENCE: N_("police intelligence"),
+}
+
+FOLLOW_UPS: dict[str, str] = {
+    "event.retracted": N_("This information was later withdrawn."),
+    "event.corrected": N_("This information was later corrected."),
+}
