@@ -132,8 +132,8 @@ def _line(
         role=_(labels.ROLES[first.recipient.role]),
         information=_(labels.KINDS.get(first.event_type, labels.OTHER_KIND)),
         classes=tuple(_(labels.CLASSES[c]) for c in Sensitivity if c in classes),
-        purpose="; ".join(_(p) for p in (first.purpose or "").split("; ") if p),
-        legal_basis=_(first.legal_basis) if first.legal_basis else "",
+        purpose=labels.citation(first.purpose, _),
+        legal_basis=labels.citation(first.legal_basis, _),
         agreement=_("Under the agreement %(agreement)s") % {"agreement": first.agreement} if first.agreement else None,
         notes=tuple(notes),
     )

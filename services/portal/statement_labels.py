@@ -4,8 +4,16 @@ sensitivity classes in plain language, as gettext message ids.
 `N_` only marks a text for extraction (Babel's default keywords include it); it is translated where it is
 shown, with the reader's `_`. Each kind of information is said by event type, never from a payload value:
 "a difficult event in your life was reported", not which event.
+
+A delivery's purpose and legal basis are the policy's own words, joined by "; " when several rules allowed
+the share: `citation` translates each part the default policy knows (`messages()` gives them to the
+catalogues as vocabulary) and keeps any other text as recorded, so a statement never misquotes a basis.
 """
 
+from collections.abc import Callable, Iterator
+from functools import cache
+
+from shared.policy import load_policy
 from shared.roles import Agency, Role
 from shared.sensitivity import Sensitivity
 
@@ -79,3 +87,36 @@ FOLLOW_UPS: dict[str, str] = {
     "event.retracted": N_("This information was later withdrawn."),
     "event.corrected": N_("This information was later corrected."),
 }
+
+
+@cache
+def policy_texts() -> tuple[str, ...]:
+    """The purposes and legal bases of the default policy's allow rules, longest first."""
+    rules = load_policy().spec.rules
+    found = {text for r in rules if r.effect == "allow" for text in (r.purpose, r.legal_basis) if text}
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def messages() -> Iterator[str]:
+    """Vocabulary for the catalogues (shared/i18n/extraction.py VOCABULARIES): the policy's wording."""
+    yield from policy_texts()
+
+
+def citation(text: str | None, _: Callable[[str], str]) -> str:
+    """A delivery's purpose or legal basis in the reader's language where every part is known."""
+    parts = _parts(text or "", policy_texts())
+    return "; ".join(_(part) for part in parts) if parts is not None else text or ""
+
+
+def _parts(text: str, known: tuple[str, ...]) -> list[str] | None:
+    """`text` as known parts joined by "; " (a part may hold "; " itself), or None if it is not."""
+    if not text:
+        return []
+    for part in known:
+        rest = None if not text.startswith(part) else text[len(part) :]
+        if rest == "":
+            return [part]
+        after = _parts(rest[2:], known) if rest is not None and rest.startswith("; ") else None
+        if after is not None:
+            return [part, *after]
+    return None

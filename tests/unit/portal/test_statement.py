@@ -13,6 +13,7 @@ import pytest
 from services.intake.adapters import Sealer
 from services.portal.pages import Pages
 from services.portal.statement import Statement, statement_of
+from services.portal.statement_labels import citation
 from services.router.routing import EventFacts, delivery_for
 from shared.case_crypto import CaseKeys
 from shared.deliveries import Delivery
@@ -223,3 +224,12 @@ def test_every_text_of_the_page_goes_through_gettext(deliveries: list[Delivery])
     unmarked = [t for t in parser.texts if t not in data and not translated(t)]
     assert unmarked == []
     assert len(parser.texts) > 50
+
+
+def test_a_citation_is_translated_part_by_part_only_when_every_part_is_the_policys() -> None:
+    mark = "«{}»".format
+    risk = "GDPR Art. 6(1)(e); for police, Directive (EU) 2016/680 Art. 8"  # holds "; " itself
+    team = "GDPR Art. 6(1)(e): public task of supervising and supporting reintegration"
+    assert citation(f"{team}; {risk}", mark) == f"«{team}»; «{risk}»"
+    assert citation(f"{team}; a local basis", mark) == f"{team}; a local basis"
+    assert citation(None, mark) == ""
