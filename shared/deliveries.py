@@ -21,6 +21,10 @@ class Recipient(BaseModel):
     email: EmailStr
     agency: Agency
     role: Role
+    language: str | None = None
+    """The practitioner's language and IANA time zone as their team event gave them (None: not given); the
+    notifier and the portal resolve the reader's own with shared.i18n (agency default, then English, UTC)."""
+    time_zone: str | None = None
 
 
 class Delivery(BaseModel):

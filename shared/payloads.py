@@ -23,6 +23,13 @@ class Payload(BaseModel):
         a PydanticCustomError with a machine-readable type; most payloads have nothing to check."""
 
 
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$"
+"""A BCP 47 language tag ("fr", "nl-BE"): any is accepted, the reader gets the nearest one served (shared/i18n)."""
+TIME_ZONE_NAME = r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$"
+"""An IANA time zone name ("Europe/Paris"): by its form only, so a zone one host's data lacks cannot refuse
+a team event; a zone the reader's host does not know reads as UTC."""
+
+
 class Practitioner(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -30,6 +37,10 @@ class Practitioner(BaseModel):
     name: str = Field(min_length=1)
     email: EmailStr
     agency: Agency
+    language: str | None = Field(default=None, max_length=35, pattern=LANGUAGE_TAG)
+    """The language this practitioner reads emails and pages in; absent: their agency's default."""
+    time_zone: str | None = Field(default=None, max_length=64, pattern=TIME_ZONE_NAME)
+    """Where they read: dates are shown in this IANA zone; absent: their agency's default, else UTC."""
 
 
 class Severity(StrEnum):

@@ -67,4 +67,6 @@ def _recipient(practitioner: Practitioner, role: Role) -> Recipient:
         email=practitioner.email,
         agency=practitioner.agency,
         role=role,
+        language=practitioner.language,
+        time_zone=practitioner.time_zone,
     )

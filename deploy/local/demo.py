@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from deploy.local.demo_case import case_history
+from deploy.local.demo_case import case_history, demo_history
 from deploy.local.mail import messages, text_of
 from deploy.local.stack import Stack
 
@@ -36,13 +36,13 @@ def report(maildir: Path, case_id: str) -> str:
     return "\n".join(lines)
 
 
-def run_demo(stack: Stack, at_once: int = 12, held: int = 4) -> None:
-    """The history's release, trigger and panel decision (high) reach the four members at once; its missed
-    appointment (normal) is held for the settle window, to go as one grouped email with any update close
-    behind it (policy.yaml `holding`)."""
+def run_demo(stack: Stack, at_once: int = 15, held: int = 5) -> None:
+    """The history's release, trigger and panel decision (high) reach the five members at once (the
+    community worker's in French); its missed appointment (normal) is held for the settle window, to go
+    as one grouped email with any update close behind it (policy.yaml `holding`)."""
     case_id = f"DEMO-{uuid.uuid4().hex[:8].upper()}"
     maildir = stack.maildir
-    answers = post_history(stack, case_id)
+    answers = stack.post_events(demo_history(case_id))
     print(f"posted {len(answers)} events for case {case_id}: {sorted({a.status_code for a in answers})}")
     got = wait_for_mail(maildir, case_id, at_once)
     print(report(maildir, case_id))

@@ -23,8 +23,13 @@ MEMBERS = {
 }
 FORMER_MEMBER = practitioner("p-fam-5", "Rui Costa", "family_support")
 """Joins and leaves the team before anything is shared: must receive nothing."""
-COMMUNITY_WORKER = practitioner("p-com-6", "Amira Haddad", "community")
-"""A community worker (mentor, faith or youth organisation): a demo sign-in for the portal (deploy/keycloak)."""
+COMMUNITY_WORKER = {
+    **practitioner("p-com-6", "Amira Haddad", "community"),
+    "language": "fr",
+    "time_zone": "Europe/Paris",
+}
+"""A community worker (mentor, faith or youth organisation): a demo sign-in for the portal (deploy/keycloak).
+French-speaking, in Paris: her emails and pages are in French, with times in Paris time (shared/i18n)."""
 OVERSIGHT_USER = {"username": "olive.bennett", "name": "Olive Bennett", "email": "olive.bennett@oversight.example.org"}
 """The oversight body's demo sign-in: realm role `oversight`, no practitioner id, on no case team."""
 
@@ -72,6 +77,16 @@ def opening(case_id: str, agency: str = "probation") -> dict[str, Any]:
     """The `case.opened` that must come first: it makes the publishing agency system the case's owner,
     the only one that may then keep its team, pause or close it (services/intake/authority.py)."""
     return envelope(case_id, "case.opened", {"programme": "DRR", "referral_agency": "prison"}, agency)
+
+
+def demo_history(case_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The case history with the community worker on the team as well (`make run`'s demo): she reads hers
+    in French. The tests' `case_history` leaves her out, so their counts stay those of four members."""
+    history = case_history(case_id, now)
+    joined = envelope(case_id, "team.member_joined", {"practitioner": COMMUNITY_WORKER, "role": "community"},
+                      at=datetime.fromisoformat(history[0]["occurred_at"]))  # fmt: skip
+    formed = 1 + max(i for i, e in enumerate(history) if e["event_type"] == "team.member_left")
+    return [*history[:formed], joined, *history[formed:]]
 
 
 def case_history(case_id: str, now: datetime | None = None) -> list[dict[str, Any]]:

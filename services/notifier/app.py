@@ -66,7 +66,7 @@ def build(
 
     ack_url = wire_acks(app, settings, time, audit, tables.acks, keys)
     guidance = load_guidance(settings.templates_dir / "guidance.yaml")
-    renderer = Renderer(settings.templates_dir, guidance, action_link(settings, time))
+    renderer = Renderer(settings.templates_dir, guidance, action_link(settings, time), settings.readers())
     ledger = ledger or EmailLedger(tables.emails, time)
     alerts = AlertWatch(tables.chases, policy.escalation, time, settings.escalation_unit_s)
     sender = Sender(

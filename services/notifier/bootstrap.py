@@ -9,6 +9,8 @@ from pydantic_settings import SettingsConfigDict
 
 from services.notifier.email import Mailer, SmtpMailer, TestModeMailer
 from shared.faust_app import FaustSettings
+from shared.i18n import ReaderDefaults
+from shared.roles import Agency
 from shared.settings import kek_in_a_file, weak_secret
 
 HERE = Path(__file__).resolve().parent
@@ -65,6 +67,11 @@ class NotifierSettings(FaustSettings):
     policy_path: Path = HERE / "policy.yaml"
     """Priorities, escalation chains, compliance windows and reminder offsets, as data."""
     templates_dir: Path = HERE / "email" / "templates"
+    languages: dict[Agency, str] = {}
+    """The email language of each agency's practitioners whose team event names none, e.g.
+    '{"police": "fr"}' (one of en, fr, nl, sv, da, de); then English. A practitioner's own `language` wins."""
+    time_zones: dict[Agency, str] = {}
+    """Likewise the IANA time zone dates are shown in, e.g. '{"police": "Europe/Paris"}'; then UTC."""
     escalation_unit_s: float = Field(60.0, gt=0)
     """Seconds in one of policy.yaml's escalation minutes (tests set 1 to run minutes as seconds)."""
     escalation_sweep_s: float = Field(5.0, gt=0)
@@ -79,9 +86,14 @@ class NotifierSettings(FaustSettings):
             raise ValueError("choose STARTTLS or implicit TLS, not both")
         if (self.smtp_username is None) != (self.smtp_password is None):
             raise ValueError("SMTP authentication needs both a username and a password")
+        self.readers()
         if self.ack_secret is None and self.env != "production":
             self.ack_secret = SecretStr(secrets.token_urlsafe(48))
         return self
+
+    def readers(self) -> ReaderDefaults:
+        """The per-agency defaults, checked: a language not served or an unknown zone fails start-up."""
+        return ReaderDefaults(languages=dict(self.languages), time_zones=dict(self.time_zones))
 
     def ack_key(self) -> bytes:
         assert self.ack_secret is not None, "filled in by validation outside production, refused in it"

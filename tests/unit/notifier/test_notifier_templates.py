@@ -98,7 +98,7 @@ def test_an_ack_link_appears_in_both_parts_when_given() -> None:
 def test_trigger_subject_names_case_type_and_severity() -> None:
     email = render(delivery_for("trigger.reported"))
     assert email.subject == "[DRR case C-123] Trigger reported: bereavement (HIGH)"
-    assert "Observed at: 2026-11-20 14:05 UTC" in email.body
+    assert "Observed at: 20 Nov 2026, 14:05 UTC" in email.body
     assert "within a day" in email.body and "Whom to call: the case manager" in email.body
 
 
@@ -140,10 +140,10 @@ def test_the_pause_expiring_reminder_renders_with_its_end_and_next_step(priority
     email = render(delivery, priority)
     assert email.subject == f"[DRR case C-123] Your pause of alerts on this case ends soon ({priority.upper()})"
     for part in (email.body, email.html):
-        assert "the pause ends at 2026-12-02 17:00 UTC" in part and NEXT_STEPS[EXPIRING] in part
+        assert "the pause ends at 2 Dec 2026, 17:00 UTC" in part and NEXT_STEPS[EXPIRING] in part
 
 
 def test_a_pause_email_says_until_when_and_that_critical_alerts_still_go() -> None:
     body = render(delivery_for("alerts.paused")).body
-    assert "(until 2026-12-02 17:00 UTC)" in body and "critical alerts still go out at once" in body
+    assert "(until 2 Dec 2026, 17:00 UTC)" in body and "critical alerts still go out at once" in body
     assert "Dana Ortiz" in body and "hand-over" in body
