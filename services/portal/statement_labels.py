@@ -6,14 +6,13 @@ shown, with the reader's `_`. Each kind of information is said by event type, ne
 "a difficult event in your life was reported", not which event.
 
 A delivery's purpose and legal basis are the policy's own words, joined by "; " when several rules allowed
-the share: `citation` translates each part the default policy knows (`messages()` gives them to the
-catalogues as vocabulary) and keeps any other text as recorded, so a statement never misquotes a basis.
+the share: `citation` translates each part the default policy words (POLICY_WORDING) and keeps any other
+text as recorded (another policy's), so a statement never misquotes a basis.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
 
-from shared.policy import load_policy
 from shared.roles import Agency, Role
 from shared.sensitivity import Sensitivity
 
@@ -89,17 +88,26 @@ FOLLOW_UPS: dict[str, str] = {
 }
 
 
+POLICY_WORDING = (
+    N_("Coordinate the multi-agency plan: who does what, and when"),
+    N_("Assess and manage the risk of harm and of re-engagement"),
+    N_("Continuity of care across custody and release"),
+    N_("Case management informed by treatment needs"),
+    N_("Prevent and detect offending"),
+    N_("GDPR Art. 6(1)(e): public task of supervising and supporting reintegration"),
+    N_("GDPR Art. 6(1)(e); for police, Directive (EU) 2016/680 Art. 8"),
+    N_("GDPR Art. 9(2)(h): provision of health care"),
+    N_("GDPR Art. 9(2)(a) explicit consent, under the clinical information-sharing agreement"),
+    N_("Directive (EU) 2016/680 Art. 8: law-enforcement processing"),
+)
+"""The purposes and legal bases of policy/default.yaml's allow rules, marked for the catalogues (a test
+keeps this list and the policy the same)."""
+
+
 @cache
 def policy_texts() -> tuple[str, ...]:
-    """The purposes and legal bases of the default policy's allow rules, longest first."""
-    rules = load_policy().spec.rules
-    found = {text for r in rules if r.effect == "allow" for text in (r.purpose, r.legal_basis) if text}
-    return tuple(sorted(found, key=len, reverse=True))
-
-
-def messages() -> Iterator[str]:
-    """Vocabulary for the catalogues (shared/i18n/extraction.py VOCABULARIES): the policy's wording."""
-    yield from policy_texts()
+    """POLICY_WORDING longest first, so that a part holding "; " itself is matched whole."""
+    return tuple(sorted(POLICY_WORDING, key=len, reverse=True))
 
 
 def citation(text: str | None, _: Callable[[str], str]) -> str:

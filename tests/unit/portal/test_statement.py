@@ -13,7 +13,7 @@ import pytest
 from services.intake.adapters import Sealer
 from services.portal.pages import Pages
 from services.portal.statement import Statement, statement_of
-from services.portal.statement_labels import citation
+from services.portal.statement_labels import POLICY_WORDING, citation
 from services.router.routing import EventFacts, delivery_for
 from shared.case_crypto import CaseKeys
 from shared.deliveries import Delivery
@@ -233,3 +233,9 @@ def test_a_citation_is_translated_part_by_part_only_when_every_part_is_the_polic
     assert citation(f"{team}; {risk}", mark) == f"«{team}»; «{risk}»"
     assert citation(f"{team}; a local basis", mark) == f"{team}; a local basis"
     assert citation(None, mark) == ""
+
+
+def test_the_policy_wording_marked_for_translation_is_the_default_policys() -> None:
+    rules = load_policy().spec.rules
+    wording = {text for r in rules if r.effect == "allow" for text in (r.purpose, r.legal_basis) if text}
+    assert set(POLICY_WORDING) == wording
