@@ -92,7 +92,7 @@ class KeyTopic:
         consumer = AIOKafkaConsumer(**self._options, group_id=None, enable_auto_commit=False)
         await consumer.start()
         self._consumer = consumer
-        partitions = sorted(await _partitions(consumer, self.topic))
+        partitions = sorted(await partitions_of(consumer, self.topic))
         tps = [TopicPartition(self.topic, p) for p in partitions]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -203,7 +203,8 @@ class MemoryKeyTopic:
             self._append(again.case_id, again.encoded())
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    """A topic's partitions, asking the broker again while its metadata does not have the topic yet."""
     for _ in range(100):
         partitions: Any = consumer.partitions_for_topic(topic)
         if partitions:

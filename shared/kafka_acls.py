@@ -14,8 +14,8 @@ from shared import topics
 
 ADMIN = "admin"
 """The super user (super.users): topics, ACLs, operator commands. Never given to a service."""
-INTAKE, ROUTER, NOTIFIER, AUDIT = "intake", "router", "notifier", "audit"
-SERVICES = (INTAKE, ROUTER, NOTIFIER, AUDIT)
+INTAKE, ROUTER, NOTIFIER, AUDIT, PORTAL = "intake", "router", "notifier", "audit", "portal"
+SERVICES = (INTAKE, ROUTER, NOTIFIER, AUDIT, PORTAL)
 PRINCIPALS = (ADMIN, *SERVICES)
 
 
@@ -47,11 +47,24 @@ ROUTER_OWN = _changelogs(topics.ROUTER_APP_ID)
 NOTIFIER_OWN = _changelogs(topics.NOTIFIER_APP_ID) | {topics.ACKS, topics.ESCALATIONS, topics.HOLDS}
 """Topics a Faust app writes and reads back itself: its tables' changelogs and its command topics."""
 
+PORTAL_FOLLOWS = frozenset(
+    {
+        topics.DELIVERIES,
+        topics.CASE_TEAMS_CHANGELOG,
+        topics.CASE_ACCESS_CHANGELOG,
+        topics.NOTIFIER_ACKS_CHANGELOG,
+        topics.ERASURES,
+    }
+)
+"""What the portal reads whole, without a consumer group (services/portal/feeds.py): each recipient's redacted
+deliveries, and the router's and notifier's records of the team, its access rules and the acknowledgements,
+read only. Never drr.events: the portal shows a practitioner what they were sent, nothing more."""
 KEY_READS: dict[str, frozenset[str]] = {
     INTAKE: topics.KEY_TOPICS,
     ROUTER: frozenset({topics.CASE_DIGEST_KEYS}),
     NOTIFIER: topics.KEY_TOPICS,
     AUDIT: frozenset(),
+    PORTAL: topics.KEY_TOPICS,
 }
 """The key topics each service reads whole, without a consumer group (shared/case_keys.py). The data keys
 only where data is sealed or opened (intake, notifier): the router copies ciphertext and never holds them."""
@@ -64,6 +77,7 @@ READS: dict[str, frozenset[str]] = {
     | {topics.EVENTS, topics.DELIVERIES, topics.ERASURES, topics.faust_leader_topic(topics.NOTIFIER_APP_ID)}
     | KEY_READS[NOTIFIER],
     AUDIT: frozenset({topics.AUDIT}),
+    PORTAL: PORTAL_FOLLOWS | KEY_READS[PORTAL],
 }
 WRITES: dict[str, frozenset[str]] = {
     INTAKE: frozenset({topics.EVENTS, topics.AUDIT}) | topics.KEY_TOPICS,  # makes each case's keys
@@ -73,6 +87,8 @@ WRITES: dict[str, frozenset[str]] = {
     NOTIFIER: NOTIFIER_OWN | {topics.AUDIT, topics.DEAD_LETTERS},
     # each oversight query is itself recorded (services/audit/queries.py); refused records are dead-lettered
     AUDIT: frozenset({topics.AUDIT, topics.DEAD_LETTERS}),
+    # an acknowledgement taken in the inbox goes the email link's way: onto the notifier's own command topic
+    PORTAL: frozenset({topics.ACKS}),
 }
 GROUPS: dict[str, tuple[str, bool]] = {
     ROUTER: (topics.ROUTER_APP_ID, False),

@@ -14,7 +14,7 @@ listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT
 log.dirs=${KAFKA_LOG_DIRS}
 PROPERTIES
 users=()
-for principal in admin intake router notifier audit; do
+for principal in admin intake router notifier audit portal; do
   users+=(--add-scram "SCRAM-SHA-512=[name=${principal},password=$(cat "/run/secrets/kafka_${principal}_password")]")
 done
 /opt/kafka/bin/kafka-storage.sh format --ignore-formatted -t "${CLUSTER_ID}" -c "$properties" "${users[@]}"

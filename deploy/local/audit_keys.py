@@ -1,7 +1,7 @@
 """The audit keys of one install, made once (mode 0600), one folder per service so that each can be given
 only its own: `<service>/records.pem` (the Ed25519 key it signs its audit records with), for intake,
-router and notifier `<service>/field-digests.key` (the digest key they share, never given to the audit
-service), for intake and notifier `<service>/kek.json` (the key-encryption key that wraps each case's data
+router, notifier and portal `<service>/field-digests.key` (the digest key they share, never given to the audit
+service), for intake, notifier and portal `<service>/kek.json` (the key-encryption key that wraps each case's data
 key, shared/case_crypto.py; a KMS in production), and for the audit service `audit/record-signers.json`
 (every producer's public key).
 
@@ -22,10 +22,11 @@ from shared.record_signing import RecordSigner, write_signing_key
 
 PRODUCERS = ("intake", "router", "notifier", "audit")
 """Services that sign the audit records they produce."""
-DIGESTING = ("intake", "router", "notifier")
+DIGESTING = ("intake", "router", "notifier", "portal")
 """Services that digest fields into records: they hold the digest key, the audit service does not."""
-SEALING = ("intake", "notifier")
-"""Services that seal or open case data: they hold the key-encryption key, the router does not."""
+SEALING = ("intake", "notifier", "portal")
+"""Services that seal or open case data (the portal shows a recipient what they were sent and seals a comment):
+they hold the key-encryption key, the router does not."""
 SIGNERS_FILE = "record-signers.json"
 
 

@@ -1,5 +1,6 @@
 """A critical trigger's email carries a signed acknowledgement link to the notifier; following it with a
-comment is recorded in the audit trail (the comment as a digest only); a tampered link is refused."""
+comment and an outcome is recorded in the audit trail (the comment as a digest only, the outcome as its
+reason code); a tampered link is refused."""
 
 import json
 import re
@@ -42,7 +43,9 @@ def test_a_critical_alert_is_acknowledged_through_its_link_and_audited(stack: St
 
     assert httpx.get(link + "x").status_code == 403
     assert httpx.get(link).status_code == 200
-    answer = httpx.post(link, data={"comment": COMMENT})
+    refused = httpx.post(link, data={"comment": COMMENT, "outcome": "ignored_it"})
+    assert refused.status_code == 422 and refused.json()["reason"] == "unknown_outcome"
+    answer = httpx.post(link, data={"comment": COMMENT, "outcome": "contacted_person"})
     assert answer.status_code == 202 and answer.json()["status"] == "acknowledged"
 
     def acknowledged() -> list[dict[str, object]]:
@@ -55,3 +58,4 @@ def test_a_critical_alert_is_acknowledged_through_its_link_and_audited(stack: St
     records = eventually(acknowledged, 60, "the acknowledgement in the audit trail")
     assert isinstance(records, list) and len(records) == 1
     assert COMMENT not in str(records) and set(records[0]["field_digests"]) == {"comment"}
+    assert records[0]["reason"] == "contacted_person", "the outcome is the record's reason code"

@@ -13,7 +13,7 @@ from services.notifier.bootstrap import NotifierSettings
 from services.router.app import build as build_router
 from services.router.bootstrap import RouterSettings
 from shared import kafka_acls, topics
-from shared.kafka_acls import AUDIT, INTAKE, NOTIFIER, READS, ROUTER, SERVICES, WRITES, Grant, grants
+from shared.kafka_acls import AUDIT, INTAKE, NOTIFIER, PORTAL, READS, ROUTER, SERVICES, WRITES, Grant, grants
 
 
 def built(principal: str, monkeypatch: pytest.MonkeyPatch) -> tuple[faust.App, set[str]]:
@@ -70,18 +70,21 @@ WRITERS = {
     topics.DELIVERIES: {ROUTER},
     topics.AUDIT: {INTAKE, ROUTER, NOTIFIER, AUDIT},
     topics.DEAD_LETTERS: {ROUTER, NOTIFIER, AUDIT},
-    topics.ACKS: {NOTIFIER},
+    topics.ACKS: {NOTIFIER, PORTAL},
     topics.CASE_KEYS: {INTAKE, ROUTER},
     topics.CASE_DIGEST_KEYS: {INTAKE, ROUTER},
     topics.ERASURES: {ROUTER},
 }
 READERS = {
     topics.EVENTS: {ROUTER, NOTIFIER},
-    topics.DELIVERIES: {NOTIFIER},
+    topics.DELIVERIES: {NOTIFIER, PORTAL},
     topics.AUDIT: {AUDIT},
-    topics.CASE_KEYS: {INTAKE, NOTIFIER},  # the data keys: never the router, which copies ciphertext
-    topics.CASE_DIGEST_KEYS: {INTAKE, ROUTER, NOTIFIER},
-    topics.ERASURES: {ROUTER, NOTIFIER},
+    topics.CASE_KEYS: {INTAKE, NOTIFIER, PORTAL},  # the data keys: never the router, which copies ciphertext
+    topics.CASE_DIGEST_KEYS: {INTAKE, ROUTER, NOTIFIER, PORTAL},
+    topics.ERASURES: {ROUTER, NOTIFIER, PORTAL},
+    topics.CASE_TEAMS_CHANGELOG: {ROUTER, PORTAL},
+    topics.CASE_ACCESS_CHANGELOG: {ROUTER, PORTAL},
+    topics.NOTIFIER_ACKS_CHANGELOG: {NOTIFIER, PORTAL},
 }
 
 
@@ -96,10 +99,19 @@ def test_who_may_read_each_shared_topic(topic: str) -> None:
     assert {p for p in SERVICES if topic in READS[p]} == READERS[topic]
 
 
-def test_a_faust_apps_own_topics_are_its_alone() -> None:
+def test_a_faust_apps_own_topics_are_its_alone_but_for_what_the_portal_shows() -> None:
+    """The portal reads the team, access and acknowledgement changelogs and writes acknowledgements; no one
+    else touches a Faust app's own topics."""
+    portal = {topics.CASE_TEAMS_CHANGELOG, topics.CASE_ACCESS_CHANGELOG, topics.NOTIFIER_ACKS_CHANGELOG}
     for owner, own in ((ROUTER, kafka_acls.ROUTER_OWN), (NOTIFIER, kafka_acls.NOTIFIER_OWN)):
-        others = [p for p in SERVICES if p != owner]
+        others = [p for p in SERVICES if p not in (owner, PORTAL)]
         assert not any(own & (READS[p] | WRITES[p]) for p in others), f"another service touches {owner}'s topics"
+    assert READS[PORTAL] & (kafka_acls.ROUTER_OWN | kafka_acls.NOTIFIER_OWN) == portal
+    assert WRITES[PORTAL] == {topics.ACKS}, "the portal writes acknowledgements, nothing else"
+
+
+def test_the_portal_never_reads_the_events_and_needs_no_consumer_group() -> None:
+    assert topics.EVENTS not in READS[PORTAL] and PORTAL not in kafka_acls.GROUPS
 
 
 def test_the_audit_group_is_the_audit_services_and_admin_has_no_grants() -> None:

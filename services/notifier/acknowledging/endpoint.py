@@ -1,11 +1,13 @@
 """The acknowledgement endpoint and the agent that records acknowledgements durably.
 
-`GET /v1/ack/{token}` shows a one-field form; `POST` takes an optional `comment` and answers 202 once
-the acknowledgement is on Kafka (drr.notifier-acks). The comment travels and rests sealed under the case's
-data key (bound to the case, the acknowledged id and the field: shared/sealing.py), with its digest under
-the case's digest key. The agent folds it into the `acks` table (the first one counts; repeats change
-nothing) and publishes an audit record holding the comment's digest only. Refusals are 4xx with a
-machine-readable reason, never a 500: 410 `case_erased` once the case's keys are destroyed.
+`GET /v1/ack/{token}` shows a form; `POST` takes an `outcome` (shared/acks.py; optional, a link in an
+older email may post none) and an optional `comment`, and answers 202 once the acknowledgement is on
+Kafka (drr.notifier-acks), where the portal's inbox puts its acknowledgements too. The comment travels
+and rests sealed under the case's data key (bound to the case, the acknowledged id and the field:
+shared/sealing.py), with its digest under the case's digest key. The agent folds it into the `acks`
+table (the first one counts; repeats change nothing) and publishes an audit record holding the outcome
+code and the comment's digest only. Refusals are 4xx with a machine-readable reason, never a 500: 410
+`case_erased` once the case's keys are destroyed, 422 `unknown_outcome`.
 """
 
 import json
@@ -25,6 +27,7 @@ from services.notifier.clock import Clock
 from services.notifier.ports import Topic
 from services.notifier.priorities import IMMEDIATE, Priority
 from shared import topics
+from shared.acks import MAX_COMMENT, Outcome, ack_message, outcome_of, seal_comment
 from shared.audit_records import AuditKind, AuditRecord, record_id_for
 from shared.case_crypto import CaseKeys
 from shared.dead_letters import handle_or_dead_letter
@@ -33,11 +36,25 @@ from shared.faust_app import raw_topic
 from shared.sealing import CaseErased, is_sealed
 
 STATUS = {"malformed": 400, "wrong_purpose": 400, "bad_signature": 403, "expired": 410}
-MAX_COMMENT = 2000
-FORM = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Acknowledge alert</title>
-</head><body><form method="post"><p>Acknowledge this alert. Comment (optional):</p>
-<textarea name="comment" maxlength="2000"></textarea>
-<p><button type="submit">Acknowledge</button></p></form></body></html>"""
+OUTCOME_LABELS = {
+    Outcome.CONTACTED_PERSON: "I contacted the person",
+    Outcome.INFORMED_TEAM: "I informed the team",
+    Outcome.NO_ACTION_NEEDED: "No action needed",
+    Outcome.OTHER: "Other (say what in the comment)",
+}
+FORM = (
+    """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Acknowledge alert</title>
+</head><body><main><h1>Acknowledge this alert</h1><form method="post"><fieldset><legend>What did you do?</legend>
+"""
+    + "\n".join(
+        f'<p><input type="radio" id="{o.value}" name="outcome" value="{o.value}" required>'
+        f' <label for="{o.value}">{label}</label></p>'
+        for o, label in OUTCOME_LABELS.items()
+    )
+    + f"""</fieldset><p><label for="comment">Comment (optional)</label></p>
+<textarea id="comment" name="comment" maxlength="{MAX_COMMENT}"></textarea>
+<p><button type="submit">Acknowledge</button></p></form></main></body></html>"""
+)
 log = logging.getLogger(__name__)
 
 
@@ -46,15 +63,7 @@ Sealing = Callable[[str, str, str], Awaitable[dict[str, str]]]
 
 
 def comment_sealer(keys: CaseKeys) -> Sealing:
-    async def sealed(case_id: str, ack_id: str, comment: str) -> dict[str, str]:
-        assert keys.data is not None
-        await keys.started()
-        cipher, digests = await keys.data.cipher(case_id), await keys.digests.key(case_id)
-        if cipher is None or digests is None:
-            raise CaseErased(case_id)
-        return cipher.seal(ack_id, "comment", comment, digests.digest(comment))
-
-    return sealed
+    return partial(seal_comment, keys)
 
 
 def wire_acks(
@@ -110,21 +119,33 @@ def add_ack_routes(
                 claim = verify(secret, token, clock.now())
             except InvalidToken as bad:
                 return self.json({"reason": bad.reason}, status=STATUS[bad.reason])
-            comment = str((await request.post()).get("comment") or "").strip()
+            form = await request.post()
+            comment = str(form.get("comment") or "").strip()
             if len(comment) > MAX_COMMENT:
                 return self.json({"reason": "comment_too_long", "max": MAX_COMMENT}, status=422)
+            outcome = outcome_of(form["outcome"]) if form.get("outcome") else None
+            if form.get("outcome") and outcome is None:
+                return self.json({"reason": "unknown_outcome", "allowed": [o.value for o in Outcome]}, status=422)
             try:
                 sealed = await seal(claim.case_id, claim.delivery_id, comment) if comment else None
             except CaseErased:
                 return self.json({"reason": "case_erased"}, status=410)
-            ack = {**claim.__dict__, "comment": sealed, "acknowledged_at": clock.now().isoformat()}
+            ack = ack_message(
+                ack_id=claim.delivery_id,
+                case_id=claim.case_id,
+                recipient_id=claim.recipient_id,
+                acknowledged_at=clock.now().isoformat(),
+                outcome=outcome,
+                comment=sealed,
+                via="email",
+            )
             await publish(claim.case_id.encode(), json.dumps(ack).encode())
             return self.json({"status": "acknowledged", "delivery_id": claim.delivery_id}, status=202)
 
 
 def record_ack(acks: Any, ack: dict[str, Any]) -> AuditRecord | None:
-    """The audit record of a first acknowledgement; None for a repeat (the first one stands). The comment's
-    digest is the one sealed with it."""
+    """The audit record of a first acknowledgement; None for a repeat (the first one stands). The outcome is
+    its reason code (none from an older link); the comment's digest is the one sealed with it."""
     if ack["delivery_id"] in acks:
         return None
     comment = ack.get("comment")
@@ -138,6 +159,7 @@ def record_ack(acks: Any, ack: dict[str, Any]) -> AuditRecord | None:
         recipient_id=ack["recipient_id"],
         field_digests={"comment": comment["digest"]} if comment else {},
         outcome="acknowledged",
+        reason=getattr(outcome_of(ack.get("outcome")), "value", None),
     )
     acks[ack["delivery_id"]] = ack
     return record

@@ -14,13 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifier.priorities import Priority
 from services.notifier.schedule.escalation import Escalation
 from services.notifier.schedule.ownership import owner_targets
+from shared.acks import panel_action_ack_id as ack_id
 from shared.deliveries import Delivery, Recipient
 from shared.events import Envelope
 from shared.payloads import PanelAction, PanelDecision
@@ -40,10 +41,6 @@ class PanelActions(BaseModel):
 
     chair_after_days: int = Field(2, ge=0)
     """Days after the due date (and the owner's reminder) before the chair is told."""
-
-
-def ack_id(event_id: UUID | str, index: int, practitioner_id: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"drr:panel-action:{event_id}:{index}:{practitioner_id}")
 
 
 def due_at(day: date, at_hour_utc: int) -> datetime:
