@@ -20,7 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from shared.kafka import KafkaAccess
 from shared.kafka_acls import ADMIN
 
-S = TypeVar("S", bound="ServiceSettings")
+S = TypeVar("S", bound="Settings")
 MIN_SECRET_CHARS = 32
 """A generated secret is longer (var/secrets/ holds 64 hex characters); anything shorter was typed."""
 

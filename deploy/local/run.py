@@ -1,8 +1,8 @@
 """`make run`: the whole system on this machine, until Ctrl-C.
 
-Starts Kafka (KRaft) and creates the topics, then the mail sink and the four services, then Keycloak (the
-portal's identity provider, deploy/local/keycloak.py: prints the demo users' sign-in details); waits until
-each is healthy, posts the demo case history once (DRR_DEMO=0 skips it), prints where to look, restarts
+Starts Kafka (KRaft) and creates the topics, then the mail sink, the four services and the portal, then
+Keycloak (the portal's identity provider, deploy/local/keycloak.py: prints the demo users' sign-in details);
+waits until each is healthy, posts the demo case history once (DRR_DEMO=0 skips it), prints where to look, restarts
 a service that crashes, with backoff (deploy/local/supervisor.py; DRR_SUPERVISE=0 leaves it down), and on
 Ctrl-C stops everything by PID, with a SIGKILL fallback.
 """
@@ -25,8 +25,9 @@ def main() -> None:
     stop = threading.Event()
     for sig in SIGNALS:
         signal.signal(sig, lambda *_: stop.set())
-    stack = Stack(Path(os.environ.get("DRR_VAR_DIR", "var")).resolve())
-    keycloak = KeycloakNode(stack.var_dir / "keycloak")
+    var_dir = Path(os.environ.get("DRR_VAR_DIR", "var")).resolve()
+    keycloak = KeycloakNode(var_dir / "keycloak")
+    stack = Stack(var_dir, extra_env=keycloak.portal_env(), with_portal=True)
     print("starting Kafka, the mail sink and the services ...", flush=True)
     stack.start()
     supervisor = Supervisor(stack.processes, say=lambda line: print(line, flush=True))
@@ -61,6 +62,7 @@ def where_to_look(stack: Stack) -> str:
             f"router    {stack.url('router')}/healthz",
             f"notifier  {stack.url('notifier')}/healthz",
             f"audit     {stack.url('audit')}/v1/audit/entries?case_id=...  (oversight token below)",
+            f"portal    {stack.url('portal')}/  (practitioners sign in: the demo users below)",
             f"smtp      127.0.0.1:{stack.ports.smtp}  ->  mail in {stack.maildir}/new",
             f"logs      {stack.var_dir}/logs/  (JSON lines); metrics on each service's /metrics",
             f"oversight Authorization: Bearer {stack.oversight_token}",

@@ -36,6 +36,7 @@ class Ports:
     notifier: int = 8003
     audit: int = 8004
     smtp: int = 8025
+    portal: int = 8005
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Stack:
     """Issued by the audit CLI at start, for tests and local use of the oversight API."""
     api_keys: dict[str, str] = field(default_factory=dict)
     """Agency -> the demo API key issued to it at start (default permissions for that agency)."""
+    with_portal: bool = False
 
     def __post_init__(self) -> None:
         self.kafka = KafkaNode(self.var_dir / "kafka", self.ports.kafka, self.ports.controller)
@@ -76,6 +78,8 @@ class Stack:
             "DRR_NOTIFIER_SMTP_PORT": str(p.smtp),
             "DRR_NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{p.notifier}",
             "DRR_AUDIT_PORT": str(p.audit),
+            "DRR_PORTAL_PORT": str(p.portal),
+            "DRR_PORTAL_PUBLIC_URL": f"http://127.0.0.1:{p.portal}",
             "DRR_AUDIT_DB_PATH": str(self.var_dir / "audit.sqlite3"),
             "DRR_AUDIT_SIGNING_KEY_PATH": str(self.var_dir / "audit-signing-key.pem"),
             "DRR_INTAKE_DB_PATH": str(self.intake_db),
@@ -121,12 +125,15 @@ class Stack:
             store.close()
 
     def start(self, timeout_s: float = 120, only: Collection[str] | None = None) -> None:
-        """The broker and every service, or the services named in `only` (a benchmark of one service)."""
+        """The broker and every service, or the services named in `only` (a benchmark of one service). The
+        portal only when named or `with_portal` (it needs an identity provider: KeycloakNode.portal_env())."""
         self.issue_keys()
         self.kafka.start()
         try:
             for name, module in SERVICES:
-                if only is not None and name not in only:
+                if (only is not None and name not in only) or (
+                    only is None and name in OPTIONAL and not self.with_portal
+                ):
                     continue
                 process = self._python(name, module)
                 wait_until(self._readiness(name), timeout_s, name, process.alive)
@@ -188,5 +195,7 @@ SERVICES = [
     ("router", "services.router"),
     ("notifier", "services.notifier"),
     ("intake", "services.intake"),
+    ("portal", "services.portal"),
 ]
 """Started in this order (consumers before the producer that feeds them), stopped in reverse."""
+OPTIONAL = frozenset({"portal"})

@@ -14,10 +14,11 @@ HEADERS = {
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, *, issuer_url: str) -> None:
+    def __init__(self, app: ASGIApp, *, issuer_url: str, paths: tuple[str, ...] = ("/",)) -> None:
         """The issuer's origin is a form target too: the logout form's answer redirects there (browsers
-        apply form-action to a form's redirects)."""
-        self.app = app
+        apply form-action to a form's redirects). Only answers under `paths` get the headers (the audit
+        service's API pages, /docs, load their scripts from elsewhere)."""
+        self.app, self.paths = app, paths
         issuer = urlsplit(issuer_url)
         policy = (
             f"default-src 'self'; form-action 'self' {issuer.scheme}://{issuer.netloc}; frame-ancestors 'none'; "
@@ -26,7 +27,7 @@ class SecurityHeaders:
         self.headers = {"content-security-policy": policy, **HEADERS}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not scope["path"].startswith(self.paths):
             await self.app(scope, receive, send)
             return
 

@@ -17,7 +17,7 @@ from shared.policy import DEFAULT_POLICY
 
 OFFSET = int(os.environ.get("DRR_E2E_PORT_OFFSET", "0"))
 """Shifts every port, so that two e2e runs on one machine (say, two worktrees) do not collide."""
-TEST_PORTS = Ports(*(port + OFFSET for port in (19092, 19093, 18001, 18002, 18003, 18004, 18025)))
+TEST_PORTS = Ports(*(port + OFFSET for port in (19092, 19093, 18001, 18002, 18003, 18004, 18025, 18005)))
 
 
 def quick_policy(folder: Path) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """The portal under test: built by its real build_app, reached through httpx's ASGI transport as a
 browser would (cookies kept between requests), its issuer a FakeIssuer behind httpx.MockTransport, and
-one clock for both that a test can move (portal_kit.py)."""
+one clock for both that a test can move (portal_kit.py), and what it would read from Kafka in memory
+(inbox_kit.py)."""
 
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -10,7 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from services.portal.app import build_app
+from services.portal.case_data import CaseData
 from tests.unit.portal.fake_issuer import FakeIssuer
+from tests.unit.portal.inbox_kit import memory_case_data
 from tests.unit.portal.portal_kit import PUBLIC_URL, Clock, portal_settings
 
 
@@ -31,9 +34,15 @@ async def issuer_http(issuer: FakeIssuer) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def make_portal(issuer_http: httpx.AsyncClient, clock: Clock) -> Callable[..., FastAPI]:
+def case_data() -> CaseData:
+    """The portal's Kafka side in memory: an empty book, fresh case keys, acknowledgements recorded."""
+    return memory_case_data()
+
+
+@pytest.fixture
+def make_portal(issuer_http: httpx.AsyncClient, clock: Clock, case_data: CaseData) -> Callable[..., FastAPI]:
     def make(**override: Any) -> FastAPI:
-        return build_app(portal_settings(**override), http=issuer_http, clock=clock)
+        return build_app(portal_settings(**override), http=issuer_http, clock=clock, data=case_data)
 
     return make
 

@@ -68,6 +68,9 @@ class FakeIssuer:
     """Set to sign the next tokens with another key than the published one (an OctKey: HS256)."""
     unsigned: bool = False
     """Set to issue `alg: none` tokens."""
+    client_id: str = CLIENT_ID
+    """The one client it knows (the portal's; the audit console's tests make one for drr-oversight)."""
+    client_secret: str = CLIENT_SECRET
 
     def __post_init__(self) -> None:
         self.published = self.published or [self.key]
@@ -102,13 +105,13 @@ class FakeIssuer:
         """What the issuer does while the browser is there: the user signs in; the answer is the query
         of the redirect back (code and state). `override` changes (or, with None, removes) ID token claims."""
         query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-        assert query["response_type"] == "code" and query["client_id"] == CLIENT_ID
+        assert query["response_type"] == "code" and query["client_id"] == self.client_id
         assert query["code_challenge_method"] == "S256"
         claims = {
             **(user or PRACTITIONER),
             "iss": ISSUER,
-            "aud": CLIENT_ID,
-            "azp": CLIENT_ID,
+            "aud": self.client_id,
+            "azp": self.client_id,
             "iat": int(self.now),
             "exp": int(self.now) + 300,
             "nonce": query["nonce"],
@@ -121,7 +124,7 @@ class FakeIssuer:
     def token(self, request: httpx.Request) -> httpx.Response:
         self.token_requests.append(request)
         form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
-        expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         if request.headers.get("authorization") != expected:
             return httpx.Response(401, json={"error": "invalid_client"})
         grant = self.grants.pop(form.get("code", ""), None)  # a code works once

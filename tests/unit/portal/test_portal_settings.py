@@ -10,11 +10,12 @@ from services.portal.bootstrap import PortalSettings
 
 STRONG = "s" * 40
 KAFKA = {"kafka_username": "portal", "kafka_password": "k" * 40}
+KMS_KEK = "gcp-kms://projects/p/locations/l/keyRings/r/cryptoKeys/portal"
 
 
 def production(monkeypatch: pytest.MonkeyPatch, **values: str) -> PortalSettings:
     monkeypatch.setenv("DRR_ENV", "production")
-    base = {"session_secret": STRONG, "client_secret": STRONG, **KAFKA}
+    base = {"session_secret": STRONG, "client_secret": STRONG, "kek_uri": KMS_KEK, **KAFKA}
     base.update(public_url="https://portal.example.org", issuer_url="https://id.example.org/realms/drr")
     return PortalSettings(**{**base, **values})
 
@@ -51,6 +52,7 @@ def test_production_starts_with_strong_secrets_and_https(monkeypatch):
         ({"public_url": "http://portal.example.org"}, "DRR_PORTAL_PUBLIC_URL: plain http://"),
         ({"public_url": "http://10.0.0.5:8005"}, "DRR_PORTAL_PUBLIC_URL: plain http://"),
         ({"issuer_url": "http://id.example.org/realms/drr"}, "DRR_PORTAL_ISSUER_URL: plain http://"),
+        ({"kek_uri": "var/keys/portal/kek.json"}, "DRR_PORTAL_KEK_URI: a key-encryption key in a file"),
     ],
 )
 def test_production_refuses_weak_configuration(monkeypatch, values, problem):

@@ -217,12 +217,12 @@ async def test_token_claims_refused_through_the_callback(browser, issuer, claim,
     await refusal(await sign_in(browser, issuer, **{claim: value}), 400, error)
 
 
-async def test_an_unreachable_issuer_is_a_503_not_a_crash(clock):
+async def test_an_unreachable_issuer_is_a_503_not_a_crash(clock, case_data):
     def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(down)) as http:
-        app = build_app(portal_settings(), http=http, clock=clock)
+        app = build_app(portal_settings(), http=http, clock=clock, data=case_data)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=PUBLIC_URL) as browser:
             await refusal(await browser.get("/auth/login"), 503, "issuer_unavailable")
             assert (await browser.get("/healthz")).json() == {"status": "ok"}
