@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shared.i18n import DEFAULT_LANGUAGE, DEFAULT_TIME_ZONE, format_moment, translate
+from shared.i18n import DEFAULT_LANGUAGE, DEFAULT_TIME_ZONE, N_, format_moment, translate
 
 CODE_FIELDS = frozenset({"trigger_type", "severity", "agency", "referral_agency", "role", "owner_role"})
 """Fields whose values are codes, shown as words ("community_rejection" -> "community rejection")."""
@@ -54,15 +54,15 @@ def person_lines(person: dict[str, Any], w: Words = ENGLISH) -> list[str]:
 
 def _text(name: str, value: Any, w: Words) -> str | list[str]:
     if isinstance(value, list):
-        return [value_text(name, item, w) for item in value] if value else w("none")
+        return [value_text(name, item, w) for item in value] if value else w(N_("none"))
     return value_text(name, value, w)
 
 
 def value_text(name: str, value: Any, w: Words = ENGLISH) -> str:
     if value is None:
-        return w("not given")
+        return w(N_("not given"))
     if isinstance(value, bool):
-        return w("yes") if value else w("no")
+        return w(N_("yes")) if value else w(N_("no"))
     if isinstance(value, dict):
         return _mapping(value, w)
     if name.endswith("_at") and isinstance(value, str):
@@ -74,7 +74,7 @@ def value_text(name: str, value: Any, w: Words = ENGLISH) -> str:
 
 def _mapping(value: dict[str, Any], w: Words) -> str:
     if {"owner_role", "description", "due_date"} <= value.keys():  # a panel action
-        due = w("due %(day)s", day=value["due_date"])
+        due = w(N_("due %(day)s"), day=value["due_date"])
         return f"{w.code(value['owner_role'])}: {value['description']} ({due})"
     return ", ".join(f"{w.label(k)}: {value_text(k, v, w)}" for k, v in value.items())
 

@@ -23,7 +23,7 @@ from services.notifier.holding import RELEASED_TYPES
 from services.notifier.priorities import IMMEDIATE, Priority
 from services.notifier.schedule import ACTION_OVERDUE, own_actions
 from shared.deliveries import Delivery, Recipient
-from shared.i18n import Localised, ReaderDefaults
+from shared.i18n import N_, Localised, ReaderDefaults
 from shared.payloads import PAYLOADS, TriggerType
 
 
@@ -34,6 +34,8 @@ class Email:
     html: str
 
 
+UNKNOWN_NEXT_STEP = N_("Read the details and ask the case manager if unclear.")
+"""What to do about an event type guidance.yaml does not know (yet)."""
 ActionLink = Callable[[str, Delivery, date], str]
 """(acknowledgement id, delivery, action due date) -> a signed link for the delivery's recipient."""
 
@@ -97,7 +99,7 @@ class Renderer:
             "base": f"default.{priority}" if priority in IMMEDIATE else "default",  # what a specific template extends
             "title": w(wording.title) if wording else words(d.event_type.replace(".", " ")).capitalize(),
             "detail": w.code(trigger) if trigger else "",
-            "next_step": w(wording.next_step if wording else "Read the details and ask the case manager if unclear."),
+            "next_step": w(wording.next_step if wording else UNKNOWN_NEXT_STEP),
             "trigger": self.trigger(trigger, w),
             "recipient": d.recipient,
             "role": w.code(d.recipient.role),
@@ -106,7 +108,7 @@ class Renderer:
             "person": person_lines(d.person, w),
             "fields": fields(d.payload, values),
             "withheld": d.fields_withheld,
-            "withheld_notice": d.withheld_notice or w("Some information was withheld: ask the case manager."),
+            "withheld_notice": d.withheld_notice or w(N_("Some information was withheld: ask the case manager.")),
             "ack_url": None if d.event_type == ACTION_OVERDUE else ack_url,  # its action link only
             "own_actions": self.own_actions(d, w),
             "items": [self.item(x, w) for x in d.payload["items"]] if d.event_type in RELEASED_TYPES else [],
