@@ -3,15 +3,16 @@
 import uvicorn
 
 from services.audit.bootstrap import AuditSettings, bootstrap
+from services.audit.console.settings import ConsoleSettings
 from shared import logs
 from shared.settings import read_settings
 
 
 def main() -> None:
-    settings = read_settings(AuditSettings)
+    settings, console = read_settings(AuditSettings), read_settings(ConsoleSettings)
     logs.configure("audit", settings.log_level)
     # log_config=None keeps uvicorn from replacing the JSON handler configured above.
-    uvicorn.run(bootstrap(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    uvicorn.run(bootstrap(settings, console), host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 signed checkpoints, and answers oversight bodies (bearer tokens) with proofs they can check themselves.
 
 Run with `python -m services.audit` (settings: DRR_AUDIT_*, see bootstrap). Endpoints: /v1/checkpoint,
-/v1/audit/entries, /v1/proofs/consistency, /v1/cases/{case_id}/disclosures, /healthz, /metrics.
+/v1/audit/entries, /v1/proofs/consistency, /v1/cases/{case_id}/disclosures, /healthz, /metrics; and, with
+DRR_AUDIT_CONSOLE_ISSUER_URL set, the oversight console for people (console/: /console/..., /auth/...).
 """
 
 import asyncio
@@ -17,6 +18,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from services.audit.console.access import Console
+from services.audit.console.app import install
 from services.audit.metrics import LEDGER_SIZE
 from services.audit.oversight import router
 from services.audit.records import RecordLog
@@ -44,8 +47,10 @@ def create_app(
     verifier_key: str,
     worker: Worker | None = None,
     resources: Callable[[], AsyncIterator[None]] | None = None,
+    console: Console | None = None,
 ) -> FastAPI:
-    """The HTTP app over `ledger`; `worker` (if any) runs, and `resources` stay open, for its lifetime."""
+    """The HTTP app over `ledger`; `worker` (if any) runs, and `resources` stay open, for its lifetime;
+    `console` (if any) serves its pages beside the API."""
     # the OpenAPI document and its page, and no other built-in page (README: every route is listed)
     app = FastAPI(title="drr-notify audit", lifespan=_lifespan, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.state.ledger, app.state.query_log, app.state.worker = ledger, query_log, worker
@@ -54,6 +59,8 @@ def create_app(
     app.add_exception_handler(HTTPException, _refusal)
     app.add_api_route("/healthz", healthz, methods=["GET"], responses={503: {"model": Down, "description": "Down"}})
     app.add_api_route("/metrics", metrics, methods=["GET"], response_class=PlainTextResponse)
+    if console is not None:
+        install(app, console)
     return app
 
 

@@ -17,6 +17,8 @@ from services.audit.app import create_app
 from services.audit.checkpoints import Signer, checkpoint_now
 from services.audit.completeness.rules import Windows
 from services.audit.completeness.watch import CompletenessWatch
+from services.audit.console.app import build_console
+from services.audit.console.settings import ConsoleSettings
 from services.audit.consumer import GROUP_ID, AuditConsumer, kafka_consumer
 from services.audit.dead_letters import KafkaDeadLetters
 from services.audit.producers import MAY_PRODUCE
@@ -26,6 +28,7 @@ from services.audit.sqlite_store import SqliteLedger
 from services.audit.store import SqlLedger
 from shared.record_signing import RecordSigner
 from shared.settings import ServiceSettings
+from shared.web_signin.door import issuer_http
 
 
 class AuditSettings(ServiceSettings):
@@ -118,8 +121,9 @@ def record_signer(settings: AuditSettings, signers: dict[str, Ed25519PublicKey])
     return own
 
 
-def bootstrap(settings: AuditSettings) -> FastAPI:
-    """The app over the configured ledger, consuming from Kafka as the audit service's principal."""
+def bootstrap(settings: AuditSettings, console: ConsoleSettings | None = None) -> FastAPI:
+    """The app over the configured ledger, consuming from Kafka as the audit service's principal; with the
+    console when its settings name an issuer."""
     signers = record_signers(settings)
     options = settings.kafka_access().client_options()
     query_log = KafkaQueryLog(options, record_signer(settings, signers))
@@ -140,8 +144,15 @@ def bootstrap(settings: AuditSettings) -> FastAPI:
         completeness=watch,
     )
 
+    http = issuer_http(console) if console is not None and console.enabled else None
+
     async def producers() -> AsyncIterator[None]:
         async with asynccontextmanager(query_log.running)(), asynccontextmanager(dead_letters.running)():
-            yield
+            try:
+                yield
+            finally:
+                if http is not None:
+                    await http.aclose()
 
-    return create_app(ledger, query_log, key.verifier_key, consumer, producers)
+    pages = build_console(console, http) if console is not None and http is not None else None
+    return create_app(ledger, query_log, key.verifier_key, consumer, producers, pages)

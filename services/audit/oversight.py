@@ -44,19 +44,24 @@ async def on_the_record(request: Request, grant: Grant, values: dict[str, Any] |
     """Record the query as a leaf before answering it: the route's parameters the request named, with the
     values the route validated (`values`), never the raw query string."""
     params = asked(list(request.query_params), values or {})
-    case_id = request.path_params.get("case_id") or params.get("case_id")
-    record = query_record(actor=grant.name, path=request.url.path, params=params, case_id=case_id)
-    query_log: RecordLog = request.app.state.query_log
     try:
-        await query_log.record(record=record)
+        await record_query(request, grant.name, params)
     except Exception as error:  # no answer that is not on the record
         raise refused(503, Unavailable(reason="query_not_recorded"), {"Retry-After": "5"}) from error
+
+
+async def record_query(request: Request, actor: str, params: dict[str, str]) -> None:
+    """The query's leaf, published before the answer (the API's and the console's): who, which path, what."""
+    case_id = request.path_params.get("case_id") or params.get("case_id")
+    record = query_record(actor=actor, path=request.url.path, params=params, case_id=case_id)
+    query_log: RecordLog = request.app.state.query_log
+    await query_log.record(record=record)
 
 
 Ledger = Annotated[SqlLedger, Depends(_ledger)]
 
 
-def _checkpoint_out(checkpoint: StoredCheckpoint | None) -> dict[str, Any]:
+def checkpoint_out(checkpoint: StoredCheckpoint | None) -> dict[str, Any]:
     if checkpoint is None:
         raise refused(503, Unavailable(reason="no_checkpoint_yet"), {"Retry-After": "2"})
     return {"size": checkpoint.size, "root": _b64(checkpoint.root), "note": checkpoint.note}
@@ -67,10 +72,10 @@ async def checkpoint(request: Request, grant: Caller, ledger: Ledger) -> dict[st
     """The latest signed checkpoint and the key that verifies it."""
     await on_the_record(request, grant)
     latest = await run_in_threadpool(ledger.latest_checkpoint)
-    return {**_checkpoint_out(latest), "verifier_key": request.app.state.verifier_key}
+    return {**checkpoint_out(latest), "verifier_key": request.app.state.verifier_key}
 
 
-def _entries_page(ledger: SqlLedger, where: EntryFilter, start: int, limit: int) -> dict[str, Any]:
+def entries_page(ledger: SqlLedger, where: EntryFilter, start: int, limit: int) -> dict[str, Any]:
     latest = ledger.latest_checkpoint()
     size = latest.size if latest else 0
     page = ledger.entries(where, start=start, limit=limit + 1)
@@ -84,7 +89,7 @@ def _entries_page(ledger: SqlLedger, where: EntryFilter, start: int, limit: int)
             signed = {"signer": stored.signer, "signature": stored.signature}
             entries.append({"index": stored.index, "leaf": stored.text, "proof": proof, **signed})
     next_start = page[limit].index if len(page) > limit else None
-    return {"checkpoint": _checkpoint_out(latest), "entries": entries, "next_start": next_start}
+    return {"checkpoint": checkpoint_out(latest), "entries": entries, "next_start": next_start}
 
 
 @router.get("/audit/entries", responses=OVERSIGHT)
@@ -115,7 +120,7 @@ async def list_entries(
     where = EntryFilter(case_id, agency, role, recipient, event_type, decision, correlation_id, kind,
                         dates["since"], dates["until"], grant.scope)  # fmt: skip
     await on_the_record(request, grant, {**codes, **dates, "start": start, "limit": limit})
-    return await run_in_threadpool(_entries_page, ledger, where, start, limit)
+    return await run_in_threadpool(entries_page, ledger, where, start, limit)
 
 
 def _check_sizes(ledger: SqlLedger, old: int, new: int) -> None:
@@ -146,7 +151,7 @@ async def consistency(
     return await run_in_threadpool(_consistency, ledger, old, new)
 
 
-def _visible(ledger: SqlLedger, case_id: str, scope: tuple[str, ...] | None) -> bool:
+def visible(ledger: SqlLedger, case_id: str, scope: tuple[str, ...] | None) -> bool:
     return scope is None or bool(ledger.entries(EntryFilter(case_id=case_id, scope=scope), 0, 1))
 
 
@@ -162,7 +167,7 @@ async def disclosures(
 ) -> dict[str, Any] | HTMLResponse:
     """Who received which event type about this person, when, what was withheld, under which rule."""
     await on_the_record(request, grant, {"format": format})
-    if not await run_in_threadpool(_visible, ledger, case_id, grant.scope):
+    if not await run_in_threadpool(visible, ledger, case_id, grant.scope):
         raise refused(404, NotFound(reason="case_not_found"))
     where = EntryFilter(case_id=case_id, kind="sharing.decided")
     stored = await run_in_threadpool(ledger.entries, where, 0, 100_000)

@@ -147,14 +147,14 @@ class SqlLedger:
             yield tree_reads.cached(self.db, db, prefetch)
 
     def entries(
-        self, where: EntryFilter, start: int = 0, limit: int = 100, below: int | None = None
+        self, where: EntryFilter, start: int = 0, limit: int = 100, below: int | None = None, newest_first: bool = False
     ) -> list[StoredLeaf]:
-        """Up to `limit` matching leaves with start <= index (< below, if given), oldest first."""
+        """Up to `limit` matching leaves with start <= index (< below, if given), oldest first (or newest)."""
         condition, params = where.where()
         bound = "" if below is None else " AND idx < :below"
         query = (
             f"SELECT idx, leaf, signer, signature FROM leaves WHERE {condition} AND idx >= :start{bound} "
-            "ORDER BY idx LIMIT :limit"
+            f"ORDER BY idx{' DESC' if newest_first else ''} LIMIT :limit"
         )
         with self.db.connect() as db:
             rows = self.db.run(db, query, {**params, "start": start, "below": below, "limit": limit})

@@ -18,7 +18,7 @@ from services.audit import cli
 from services.audit.bootstrap import AuditSettings, open_ledger, signer
 from services.audit.checkpoints import checkpoint_now
 from services.audit.leaves import EntryFilter, leaf_of
-from services.audit.oversight import _consistency, _entries_page
+from services.audit.oversight import _consistency, entries_page
 from services.audit.postgres_store import PostgresLedger
 from services.audit.store import SqlLedger
 from services.audit.tokens import holder
@@ -99,7 +99,7 @@ def test_drr_verify_inclusion_of_an_entries_page(
     ledger = open_ledger(settings)
     grow(ledger, settings, 7)
     page_file, key = tmp_path / "page.json", signer(settings).verifier_key
-    page = _entries_page(ledger, EntryFilter(), 0, 100)
+    page = entries_page(ledger, EntryFilter(), 0, 100)
     page_file.write_text(json.dumps(page))
     status, out = run(verify_cli.main, ["verify-inclusion", "--key", key, str(page_file)], capsys)
     assert status == 0 and out.strip() == "OK: 7 entries proven included"
