@@ -40,6 +40,9 @@ ADMIN = "admin"
 BUILD_OPTIONS = {"kc.db": "dev-file", "kc.health-enabled": "true", "kc.profile": "prod"}
 """Build-time options (`kc.sh build`, persisted in the distribution): production mode with its file database."""
 PORTAL_SECRET = "keycloak-portal-client.secret"
+CONSOLE_CLIENT_ID = "drr-oversight"
+"""The audit service's own client, for the oversight console (services/audit/console)."""
+CONSOLE_SECRET = "keycloak-oversight-client.secret"
 """The portal client's secret, in the secrets folder."""
 SHARED_LINKS = ("conf", "lib", "providers", "themes")
 """What a node's home takes from the distribution; its own `data/` holds the database and the realm to import."""
@@ -96,6 +99,8 @@ class KeycloakNode:
     management_port: int = 8190
     portal_port: int = 8005
     """The portal's port on 127.0.0.1: the client's only redirect URI is http://127.0.0.1:{portal_port}/auth/callback."""
+    audit_port: int = 8004
+    """The audit service's port on 127.0.0.1: the console client's redirect URI is on it."""
     secrets_dir: Path = field(default=None)  # type: ignore[assignment]  # set in __post_init__
     """Where the passwords and the client secret are made; by default var/secrets/ beside var/keycloak."""
     process: Process | None = None
@@ -126,6 +131,22 @@ class KeycloakNode:
             "DRR_PORTAL_CLIENT_ID": CLIENT_ID,
             "DRR_PORTAL_CLIENT_SECRET_FILE": str(self.secrets_dir / PORTAL_SECRET),
             "DRR_PORTAL_PUBLIC_URL": f"http://127.0.0.1:{self.portal_port}",
+        }
+
+    @property
+    def console(self) -> PortalClient:
+        audit = f"http://127.0.0.1:{self.audit_port}"
+        secret = self._secret(CONSOLE_SECRET)
+        return PortalClient(self.issuer, CONSOLE_CLIENT_ID, secret, f"{audit}/auth/callback", f"{audit}/console/")
+
+    def console_env(self) -> dict[str, str]:
+        """The settings the audit service needs to serve the oversight console signed in here."""
+        console = self.console  # makes the client secret on first use
+        return {
+            "DRR_AUDIT_CONSOLE_ISSUER_URL": console.issuer,
+            "DRR_AUDIT_CONSOLE_CLIENT_ID": CONSOLE_CLIENT_ID,
+            "DRR_AUDIT_CONSOLE_CLIENT_SECRET_FILE": str(self.secrets_dir / CONSOLE_SECRET),
+            "DRR_AUDIT_CONSOLE_PUBLIC_URL": f"http://127.0.0.1:{self.audit_port}",
         }
 
     @property
@@ -196,10 +217,20 @@ class KeycloakNode:
         for user in realm["users"]:  # each user's {{password}} first: its own
             user["credentials"] = _filled(user["credentials"], {"password": self._password(user["username"])})
         realm = dict(_filled(realm, values))
+        realm["clients"].append(self._console_client(realm["clients"][0]))
         for profile in realm["components"]["org.keycloak.userprofile.UserProfileProvider"]:
             config = profile["config"]  # Keycloak wants the user profile as one JSON string
             config["kc.user.profile.config"] = [json.dumps(item) for item in config["kc.user.profile.config"]]
         return realm
+
+    def _console_client(self, portal: dict[str, Any]) -> dict[str, Any]:
+        """The console's client: the portal's (same flow, PKCE, claims), with its own id, secret and URIs."""
+        console = self.console
+        audit = f"http://127.0.0.1:{self.audit_port}"
+        attributes = {**portal["attributes"], "post.logout.redirect.uris": console.post_logout_redirect_uri}
+        return {**portal, "clientId": console.client_id, "name": "DRR oversight console (audit service)",
+                "secret": console.client_secret, "rootUrl": audit, "baseUrl": f"{audit}/console/",
+                "redirectUris": [console.redirect_uri], "attributes": attributes}  # fmt: skip
 
     def _demo_user(self, user: dict[str, Any]) -> DemoUser:
         attributes = user.get("attributes", {})

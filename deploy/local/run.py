@@ -27,7 +27,7 @@ def main() -> None:
         signal.signal(sig, lambda *_: stop.set())
     var_dir = Path(os.environ.get("DRR_VAR_DIR", "var")).resolve()
     keycloak = KeycloakNode(var_dir / "keycloak")
-    stack = Stack(var_dir, extra_env=keycloak.portal_env(), with_portal=True)
+    stack = Stack(var_dir, extra_env=keycloak.portal_env() | keycloak.console_env(), with_portal=True)
     print("starting Kafka, the mail sink and the services ...", flush=True)
     stack.start()
     supervisor = Supervisor(stack.processes, say=lambda line: print(line, flush=True))
@@ -63,6 +63,7 @@ def where_to_look(stack: Stack) -> str:
             f"notifier  {stack.url('notifier')}/healthz",
             f"audit     {stack.url('audit')}/v1/audit/entries?case_id=...  (oversight token below)",
             f"portal    {stack.url('portal')}/  (practitioners sign in: the demo users below)",
+            f"console   {stack.url('audit')}/console/  (the oversight console: sign in as the oversight user below)",
             f"smtp      127.0.0.1:{stack.ports.smtp}  ->  mail in {stack.maildir}/new",
             f"logs      {stack.var_dir}/logs/  (JSON lines); metrics on each service's /metrics",
             f"oversight Authorization: Bearer {stack.oversight_token}",

@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
 
+from deploy.local.keycloak import KeycloakNode
+from tests.browser.portal_node import PortalProcess, keycloak_node
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]  # fmt: skip
@@ -24,13 +27,15 @@ TIMEOUT_MS = 20_000
 """Every wait of a page (navigation, a selector): a loaded 2-core machine, a Keycloak answering its first logins."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    """Per module, not per session: between its calls Playwright's sync API marks its event loop as running in
+    this thread, so it must stop before the e2e and unit tests (pytest-asyncio) run their own loops."""
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(playwright: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"no {CHROMIUM}: `make setup` installs Debian's chromium")
@@ -62,9 +67,35 @@ def page_errors(page: Page) -> list[str]:
     errors: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            errors.append(message.text)  # a browser asking for a favicon the services do not serve is not one
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
     return errors
+
+
+@pytest.fixture(scope="session")
+def keycloak_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One Keycloak folder: its first start imports the realm (about 40 s on two cores)."""
+    return tmp_path_factory.mktemp("browser-identity") / "keycloak"
+
+
+@pytest.fixture(scope="module")
+def keycloak(keycloak_home: Path) -> Iterator[KeycloakNode]:
+    node = keycloak_node(keycloak_home)
+    try:
+        node.start(timeout_s=300)
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="module")
+def portal(keycloak: KeycloakNode, keycloak_home: Path) -> Iterator[PortalProcess]:
+    portal = PortalProcess(keycloak_home.parent, keycloak)
+    try:
+        portal.start()
+        yield portal
+    finally:
+        portal.stop()

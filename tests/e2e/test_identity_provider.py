@@ -184,7 +184,7 @@ def test_secrets_are_private_to_this_install_and_absent_from_the_repository(keyc
     folder = keycloak.secrets_dir
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     made = sorted(folder.glob("keycloak-*"))
-    assert len(made) == 2 + len(keycloak.users())  # admin, client secret, one password per demo user
+    assert len(made) == 3 + len(keycloak.users())  # admin, two client secrets (portal, console), a password each
     assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in made)
     template = REALM_TEMPLATE.read_text()
     assert all(path.read_text().strip() not in template for path in made)

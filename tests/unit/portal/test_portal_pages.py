@@ -27,7 +27,7 @@ async def test_every_answer_carries_the_security_headers(browser, issuer):
         policy = response.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in policy and "form-action 'self' https://idp.test" in policy
         assert response.headers["cache-control"] == "no-store"
-        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["referrer-policy"] == "same-origin"
 
 
 async def test_healthz_answers_ok(browser):
